@@ -1,0 +1,123 @@
+/**
+ * The AST of the AWS IoT SQL dialect. Every node is tagged by `type` and
+ * carries a `span`, so later stages (compile, deploy-time checks, the console)
+ * can point at the exact place in the rule text.
+ *
+ * Growth path: CASE, IN, CONTAINS, nested SELECT, object/array literals and
+ * @vars become new members of `Expression`; SET becomes a field of
+ * `SelectStatement`. Every switch over these unions ends in `assertNever`, so
+ * adding a member makes the compiler list each place that must handle it.
+ */
+
+export interface Position {
+  /** 1-based */
+  line: number;
+  /** 1-based, in UTF-16 code units */
+  column: number;
+  /** 0-based offset into the source text */
+  offset: number;
+}
+
+export interface Span {
+  start: Position;
+  end: Position;
+}
+
+export type LiteralValue = string | number | boolean | null;
+
+export interface Literal {
+  type: 'Literal';
+  value: LiteralValue;
+  span: Span;
+}
+
+/** A top-level attribute of the payload, e.g. `humidity`. */
+export interface Identifier {
+  type: 'Identifier';
+  name: string;
+  span: Span;
+}
+
+/** `object.property`, e.g. `state.reported.temp`. */
+export interface Member {
+  type: 'Member';
+  object: Expression;
+  property: string;
+  span: Span;
+}
+
+/** `object[index]`, e.g. `readings[0]`. */
+export interface Index {
+  type: 'Index';
+  object: Expression;
+  index: Expression;
+  span: Span;
+}
+
+export interface Call {
+  type: 'Call';
+  /** Lower-cased: function names are case-insensitive. */
+  name: string;
+  args: Expression[];
+  span: Span;
+}
+
+export type UnaryOperator = 'NOT' | '-';
+
+export interface Unary {
+  type: 'Unary';
+  op: UnaryOperator;
+  operand: Expression;
+  span: Span;
+}
+
+/** `!=` is parsed as `<>`: one operator, two spellings. */
+export type ComparisonOperator = '=' | '<>' | '<' | '<=' | '>' | '>=';
+export type ArithmeticOperator = '+' | '-' | '*' | '/' | '%';
+export type LogicalOperator = 'AND' | 'OR';
+export type BinaryOperator = ComparisonOperator | ArithmeticOperator | LogicalOperator;
+
+export interface Binary {
+  type: 'Binary';
+  op: BinaryOperator;
+  left: Expression;
+  right: Expression;
+  span: Span;
+}
+
+export type Expression = Literal | Identifier | Member | Index | Call | Unary | Binary;
+
+/** `*`: every attribute of the payload. */
+export interface SelectAll {
+  type: 'SelectAll';
+  span: Span;
+}
+
+export interface SelectExpression {
+  type: 'SelectExpression';
+  expression: Expression;
+  /** Written with AS; the output key is derived (see `outputKey`) when absent. */
+  alias: string | undefined;
+  span: Span;
+}
+
+export type SelectItem = SelectAll | SelectExpression;
+
+export interface FromClause {
+  type: 'From';
+  /** The MQTT topic filter between the quotes. */
+  topicFilter: string;
+  /** Where the quoted filter is, for errors about the filter itself. */
+  filterSpan: Span;
+  span: Span;
+}
+
+export interface SelectStatement {
+  type: 'Select';
+  items: SelectItem[];
+  from: FromClause;
+  where: Expression | undefined;
+  span: Span;
+}
+
+export type Node = Expression | SelectItem | FromClause | SelectStatement;
