@@ -69,7 +69,7 @@ export class SluiceError extends Error {
   }
 
   /** One line a person can act on: `file:line:column: field: message`. */
-  toString(): string {
+  override toString(): string {
     const where = formatPlace(this.place);
     return where ? `${where}: ${this.message}` : this.message;
   }

@@ -6,3 +6,5 @@ export * from './state.js';
 export * from './clock.js';
 export * from './arn.js';
 export * from './zod-errors.js';
+export * from './config.js';
+export * from './metrics.js';

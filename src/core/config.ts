@@ -1,0 +1,63 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { SluiceError } from './errors.js';
+import { formatFieldPath } from './zod-errors.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * `sluice up` settings, from flags or `SLUICE_<FLAG>` env vars. Validated
+ * once at start-up and frozen; the rest of the server trusts them.
+ */
+export const serverConfigSchema = z
+  .object({
+    dataDir: z.string().min(1).default('./data'),
+    host: z.string().min(1).default('127.0.0.1'),
+    mqttPort: port.default(1883),
+    /** TLS listener with client certificates; opened once device security exists. */
+    mqttsPort: port.default(8883),
+    httpPort: port.default(8080),
+    smtp: z
+      .string()
+      .regex(/^smtps?:\/\//, 'expected a URL such as smtp://HOST:PORT or smtps://USER:PASS@HOST:465')
+      .optional(),
+    /** Base of links in emails (confirm, unsubscribe); defaults to the HTTP endpoint. */
+    publicUrl: z.url().optional(),
+    mailFrom: z.string().default('Sluice <no-reply@sluice.local>'),
+    stacks: z.array(z.string().min(1)).default([]),
+    params: z.record(z.string(), z.string()).default({}),
+    simulate: z.boolean().default(false),
+    insecure: z.boolean().default(false),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type ServerOptions = z.input<typeof serverConfigSchema>;
+export type ServerConfig = Readonly<z.output<typeof serverConfigSchema>>;
+
+export function resolveServerConfig(options: ServerOptions): ServerConfig {
+  const parsed = serverConfigSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue ? formatFieldPath(issue.path) : '';
+    throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `invalid option ${field}: ${issue?.message ?? 'invalid'}`, {
+      place: { field },
+    });
+  }
+  const config = parsed.data;
+  const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
+  return Object.freeze({ ...config, dataDir, publicUrl: config.publicUrl?.replace(/\/+$/, '') });
+}
+
+/** `KEY=VALUE` pairs from repeated `--param` flags. */
+export function parseParams(pairs: ReadonlyArray<string>): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `--param '${pair}': expected KEY=VALUE`, { place: { field: 'param' } });
+    }
+    params[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return params;
+}

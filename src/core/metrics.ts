@@ -1,0 +1,60 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The server's Prometheus metrics, one registry per server instance so tests
+ * that start several servers in one process do not collide.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly messagesReceived = new Counter({
+    name: 'sluice_messages_received_total',
+    help: 'MQTT messages published to the broker, by QoS',
+    labelNames: ['qos'] as const,
+    registers: [this.registry],
+  });
+  readonly ruleMatches = new Counter({
+    name: 'sluice_rule_matches_total',
+    help: 'Messages that matched a rule (FROM filter and WHERE)',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+  readonly ruleErrors = new Counter({
+    name: 'sluice_rule_errors_total',
+    help: 'Messages a rule could not evaluate, by reason (e.g. payload_not_json)',
+    labelNames: ['rule', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly actions = new Counter({
+    name: 'sluice_actions_total',
+    help: 'Rule actions run, by rule, action kind and outcome',
+    labelNames: ['rule', 'kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly actionSeconds = new Histogram({
+    name: 'sluice_action_duration_seconds',
+    help: 'Time to run one rule action',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
+  readonly actionsInFlight = new Gauge({
+    name: 'sluice_actions_in_flight',
+    help: 'Rule actions queued or running',
+    registers: [this.registry],
+  });
+  readonly notificationsSent = new Counter({
+    name: 'sluice_notifications_sent_total',
+    help: 'Notification deliveries, by protocol and outcome',
+    labelNames: ['protocol', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly connectedClients = new Gauge({
+    name: 'sluice_connected_clients',
+    help: 'MQTT clients connected now',
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
+  }
+}

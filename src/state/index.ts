@@ -1,0 +1,2 @@
+export { openSqliteStateStore } from './sqlite.js';
+export { createMemoryStateStore } from './memory.js';
