@@ -1,0 +1,24 @@
+import type { Metrics } from '../core/index.js';
+import type { FunctionRuntime } from '../functions/index.js';
+import type { NotificationService, ReadableMailTransport } from '../notify/index.js';
+import type { Registry } from '../registry/index.js';
+import type { StackService } from '../stack/index.js';
+import type { ObjectStore } from '../storage/index.js';
+
+/** What the HTTP API serves, handed in by the composition root. */
+export interface ApiDeps {
+  adminToken: string;
+  /** `--insecure`: requests from loopback need no token. */
+  insecure: boolean;
+  metrics: Metrics;
+  stacks: StackService;
+  notify: NotificationService;
+  /** The dev mailbox, when mail is not sent through SMTP. */
+  mailbox: ReadableMailTransport | undefined;
+  objects: ObjectStore;
+  functions: FunctionRuntime;
+  registry: Registry;
+  rules: { list(): unknown[] };
+  /** Facts for `/` and `/healthz`. */
+  status(): { connectedClients: number; actionsPending: number; endpoints: Record<string, string> };
+}

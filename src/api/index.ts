@@ -1,0 +1,2 @@
+export { createApi } from './server.js';
+export type { ApiDeps } from './deps.js';

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { stackDeployRequestSchema } from '../stack/index.js';
+import type { ApiDeps } from './deps.js';
+
+const flag = z
+  .enum(['true', 'false', '1', '0'])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+const deployQuery = z.object({ dryRun: flag }).strict();
+const destroyQuery = z.object({ dryRun: flag, emptyBuckets: flag }).strict();
+const nameParams = z.object({ name: z.string().min(1) });
+
+export async function stackRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  app.get('/api/v1/stacks', async () => ({ stacks: await deps.stacks.list() }));
+  app.get('/api/v1/stacks/:name', async (request, reply) => {
+    const { name } = nameParams.parse(request.params);
+    const stack = await deps.stacks.get(name);
+    if (!stack) return reply.status(404).send({ error: { code: 'SLUICE_ERR_STACK_NOT_FOUND', message: `stack '${name}' is not deployed` } });
+    return stack;
+  });
+  app.post('/api/v1/stacks', { bodyLimit: 50 * 1024 * 1024 }, async (request) => {
+    const { dryRun } = deployQuery.parse(request.query);
+    const body = stackDeployRequestSchema.parse(request.body);
+    return deps.stacks.deploy(body, { dryRun });
+  });
+  app.delete('/api/v1/stacks/:name', async (request) => {
+    const { name } = nameParams.parse(request.params);
+    const { dryRun, emptyBuckets } = destroyQuery.parse(request.query);
+    return deps.stacks.destroy(name, { dryRun, emptyBuckets });
+  });
+}

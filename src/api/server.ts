@@ -1,0 +1,34 @@
+import type { Server } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../core/index.js';
+import { installAuth } from './auth.js';
+import type { ApiDeps } from './deps.js';
+import { installErrorHandler } from './errors.js';
+import { notifyRoutes } from './routes-notify.js';
+import { resourceRoutes } from './routes-resources.js';
+import { stackRoutes } from './routes-stacks.js';
+import { systemRoutes } from './routes-system.js';
+
+/**
+ * The HTTP API on an already-listening Node server, so the port (and with it
+ * the public URL in emails) is known before the services that need it exist.
+ */
+export async function createApi(server: Server, deps: ApiDeps, logger: Logger): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the annotation keeps the instance type the plugins expect.
+    loggerInstance: logger.child({ component: 'api' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    serverFactory: (handler) => {
+      server.on('request', handler);
+      return server;
+    },
+  });
+  installErrorHandler(app);
+  installAuth(app, { adminToken: deps.adminToken, insecure: deps.insecure });
+  await app.register(systemRoutes, deps);
+  await app.register(stackRoutes, deps);
+  await app.register(notifyRoutes, deps);
+  await app.register(resourceRoutes, deps);
+  await app.ready();
+  return app;
+}

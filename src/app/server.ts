@@ -1,0 +1,217 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ActionDispatcher, RuleSet } from '../actions/index.js';
+import { createApi } from '../api/index.js';
+import { Broker, tokenMatches } from '../broker/index.js';
+import {
+  Metrics,
+  createLogger,
+  errorMessage,
+  resolveServerConfig,
+  topicNameFromArnOrName,
+  type Logger,
+  type ServerConfig,
+  type ServerOptions,
+} from '../core/index.js';
+import { FunctionRuntime } from '../functions/index.js';
+import { NotificationService, createMailboxTransport, createSmtpTransport, type ReadableMailTransport } from '../notify/index.js';
+import { Registry } from '../registry/index.js';
+import { StackService, prepareStackDeployment, type SimulatorSpec, type StackDeployRequest } from '../stack/index.js';
+import { openSqliteStateStore } from '../state/index.js';
+import { createFsObjectStore } from '../storage/index.js';
+import { dataPaths, ensureDataDir, loadOrCreateAdminToken, writeAtomically } from './data-dir.js';
+import { createMessagePipeline } from './pipeline.js';
+import { createStackTarget } from './stack-target.js';
+
+export interface Endpoints {
+  /** Plaintext, anonymous MQTT: only with --insecure. */
+  mqtt?: string;
+  /** MQTT over WebSocket on the HTTP port. */
+  ws: string;
+  http: string;
+}
+
+export interface RunningServer {
+  config: ServerConfig;
+  endpoints: Endpoints;
+  adminToken: string;
+  publicUrl: string;
+  /** Deployed stacks' simulator settings, by stack name. */
+  simulators: ReadonlyMap<string, SimulatorSpec>;
+  deploy(request: StackDeployRequest): Promise<Awaited<ReturnType<StackService['deploy']>>>;
+  /** Stops accepting, finishes in-flight work, closes stores. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: reads config, builds drivers, wires ports, starts in
+ * dependency order and stops in reverse.
+ */
+export async function startServer(options: ServerOptions, injected: { logger?: Logger } = {}): Promise<RunningServer> {
+  const config = resolveServerConfig(options);
+  const logger = injected.logger ?? createLogger({ level: config.logLevel });
+  const paths = dataPaths(config.dataDir);
+
+  // Bad stack files fail before anything starts or changes.
+  const stackRequests: StackDeployRequest[] = [];
+  for (const file of config.stacks) stackRequests.push(await prepareStackDeployment(file, config.params));
+
+  await ensureDataDir(config.dataDir);
+  const adminToken = await loadOrCreateAdminToken(paths.adminToken);
+  const state = openSqliteStateStore(paths.state);
+  const cleanups: Array<() => Promise<void>> = [() => state.close()];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'error during shutdown'));
+    }
+  };
+
+  try {
+    const metrics = new Metrics();
+    const objects = createFsObjectStore(paths.buckets);
+    const registry = new Registry(state);
+
+    // Bind HTTP first: its port decides the public URL that emails link to.
+    const httpServer = createServer();
+    await listen(httpServer, config.host, config.httpPort);
+    cleanups.push(() => closeHttp(httpServer));
+    const httpUrl = `http://${urlHost(config.host)}:${(httpServer.address() as AddressInfo).port}`;
+    const publicUrl = config.publicUrl ?? httpUrl;
+
+    const mailbox: ReadableMailTransport | undefined = config.smtp ? undefined : createMailboxTransport(paths.mailbox);
+    const transport = config.smtp ? createSmtpTransport(config.smtp, logger) : (mailbox as ReadableMailTransport);
+    cleanups.push(() => transport.close());
+    const notify = new NotificationService({ state, transport, publicUrl, from: config.mailFrom, logger });
+
+    let broker: Broker | undefined;
+    const functions = new FunctionRuntime({
+      dataDir: config.dataDir,
+      logger,
+      services: {
+        publishNotification: async (request) => {
+          const result = await notify.publish({
+            topic: topicNameFromArnOrName(request.topicArn),
+            message: request.message,
+            ...(request.subject !== undefined ? { subject: request.subject } : {}),
+          });
+          for (const delivery of result.deliveries) metrics.notificationsSent.inc({ protocol: 'email', outcome: delivery.status });
+          return { messageId: result.messageId };
+        },
+        publishMqtt: async (request) => {
+          if (!broker) throw new Error('the broker is not running');
+          await broker.publish(request.topic, request.payload, request.qos);
+        },
+      },
+    });
+    cleanups.push(() => functions.close());
+
+    const rules = new RuleSet();
+    const dispatcher = new ActionDispatcher({
+      logger,
+      metrics,
+      ports: {
+        objects,
+        functions: {
+          async invokeAsync(name, event, requestId) {
+            const result = await functions.invoke(name, event, { invocationType: 'RequestResponse', requestId });
+            return result.ok ? { ok: true } : { ok: false, errorMessage: `${result.error.type}: ${result.error.message}` };
+          },
+        },
+        broker: {
+          publish: async (topic, payload, qos) => {
+            if (!broker) throw new Error('the broker is not running');
+            await broker.publish(topic, payload, qos);
+          },
+        },
+      },
+    });
+    // Runs before functions and stores close (cleanups run in reverse).
+    cleanups.push(() => dispatcher.drain());
+
+    const simulators = new Map<string, SimulatorSpec>();
+    const stacks = new StackService({
+      state,
+      logger,
+      target: createStackTarget({ objects, notify, functions, rules, registry, simulators }),
+    });
+    await stacks.restore();
+
+    broker = await Broker.create({
+      logger,
+      hooks: {
+        onMessage: createMessagePipeline({ rules, dispatcher, metrics, logger }),
+        // Until device security exists: anyone with --insecure, otherwise only the operator's admin token.
+        authenticate: ({ password }) => config.insecure || tokenMatches(password, adminToken),
+      },
+    });
+    const brokerRef = broker;
+    cleanups.push(() => brokerRef.close());
+    brokerRef.attachWebSocket(httpServer, '/mqtt');
+    const endpoints: Endpoints = { ws: `${httpUrl.replace(/^http/, 'ws')}/mqtt`, http: httpUrl };
+    if (config.insecure) {
+      const address = await brokerRef.listenTcp(config.host, config.mqttPort);
+      endpoints.mqtt = `mqtt://${urlHost(config.host)}:${address.port}`;
+    }
+
+    await createApi(
+      httpServer,
+      {
+        adminToken,
+        insecure: config.insecure,
+        metrics,
+        stacks,
+        notify,
+        mailbox,
+        objects,
+        functions,
+        registry,
+        rules,
+        status: () => ({
+          connectedClients: brokerRef.connectedClients,
+          actionsPending: dispatcher.pending,
+          endpoints: { ...endpoints },
+        }),
+      },
+      logger,
+    );
+
+    for (const request of stackRequests) await stacks.deploy(request);
+    await writeAtomically(paths.endpoints, `${JSON.stringify(endpoints, null, 2)}\n`);
+
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      endpoints,
+      adminToken,
+      publicUrl,
+      simulators,
+      deploy: (request) => stacks.deploy(request),
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function listen(server: HttpServer, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeHttp(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import type { ConnectionOptions } from './client.js';
+import { registerMqttCommands } from './mqtt.js';
+import { registerResourceCommands } from './resources.js';
+import { registerStackCommands } from './stacks.js';
+import { registerUp } from './up.js';
+
+const program = new Command();
+program
+  .name('sluice')
+  .description('Sluice: a self-hosted IoT backend (MQTT broker, SQL rules, functions, storage, notifications)')
+  .option('--data <dir>', 'data directory of the server to talk to (its endpoints.json and admin-token)', process.env.SLUICE_DATA)
+  .option('--server <url>', 'HTTP URL of the server (instead of --data)', process.env.SLUICE_SERVER)
+  .option('--token <token>', 'admin token (instead of <data>/admin-token)', process.env.SLUICE_TOKEN)
+  .showHelpAfterError();
+
+const connection = (): ConnectionOptions => {
+  const global = program.opts<{ data?: string; server?: string; token?: string }>();
+  return {
+    ...(global.data ? { data: global.data } : {}),
+    ...(global.server ? { server: global.server } : {}),
+    ...(global.token ? { token: global.token } : {}),
+  };
+};
+
+registerUp(program);
+registerStackCommands(program, connection);
+registerMqttCommands(program, connection);
+registerResourceCommands(program, connection);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,102 @@
+import type { Command } from 'commander';
+import { apiRequest, resolveServer, type ConnectionOptions } from './client.js';
+import { action, printJson, printTable } from './output.js';
+
+interface MailboxEntry {
+  id: string;
+  to: string;
+  subject: string;
+  date: string;
+  text: string;
+}
+
+export function registerResourceCommands(program: Command, connection: () => ConnectionOptions): void {
+  const mailbox = program.command('mailbox').description('the dev mailbox (mail the server sends when --smtp is not set)');
+  mailbox
+    .command('list', { isDefault: true })
+    .description('list messages, oldest first')
+    .option('--json', 'print as JSON', false)
+    .action(
+      action(async (flags: { json: boolean }) => {
+        const target = await resolveServer(connection());
+        const { messages } = await apiRequest<{ messages: MailboxEntry[] }>(target, 'GET', '/api/v1/mailbox');
+        if (flags.json) return printJson(messages);
+        printTable(
+          ['ID', 'DATE', 'TO', 'SUBJECT'],
+          messages.map((m) => [m.id, m.date, m.to, m.subject]),
+        );
+      }),
+    );
+  mailbox
+    .command('show')
+    .description('print one message with its links')
+    .argument('<id>', 'message id from "sluice mailbox"')
+    .option('--json', 'print as JSON', false)
+    .action(
+      action(async (id: string, flags: { json: boolean }) => {
+        const target = await resolveServer(connection());
+        const message = await apiRequest<MailboxEntry>(target, 'GET', `/api/v1/mailbox/${encodeURIComponent(id)}`);
+        if (flags.json) return printJson(message);
+        process.stdout.write(`To: ${message.to}\nDate: ${message.date}\nSubject: ${message.subject}\n\n${message.text}\n`);
+      }),
+    );
+
+  program
+    .command('rules')
+    .description('list deployed rules')
+    .option('--json', 'print as JSON', false)
+    .action(
+      action(async (flags: { json: boolean }) => {
+        const target = await resolveServer(connection());
+        const { rules } = await apiRequest<{ rules: Array<{ name: string; enabled: boolean; topicFilter: string; sql: string }> }>(
+          target,
+          'GET',
+          '/api/v1/rules',
+        );
+        if (flags.json) return printJson(rules);
+        printTable(
+          ['NAME', 'ENABLED', 'FROM', 'SQL'],
+          rules.map((r) => [r.name, String(r.enabled), r.topicFilter, r.sql]),
+        );
+      }),
+    );
+
+  const functions = program.command('functions').description('deployed functions');
+  functions
+    .command('list', { isDefault: true })
+    .option('--json', 'print as JSON', false)
+    .action(
+      action(async (flags: { json: boolean }) => {
+        const target = await resolveServer(connection());
+        const { functions: list } = await apiRequest<{ functions: Array<{ name: string; version: string; timeoutMs: number; memorySizeMb: number }> }>(
+          target,
+          'GET',
+          '/api/v1/functions',
+        );
+        if (flags.json) return printJson(list);
+        printTable(
+          ['NAME', 'VERSION', 'TIMEOUT', 'MEMORY'],
+          list.map((f) => [f.name, f.version, `${f.timeoutMs / 1000}s`, `${f.memorySizeMb} MB`]),
+        );
+      }),
+    );
+  functions
+    .command('invoke')
+    .description('invoke a function synchronously and print its result')
+    .argument('<name>', 'function name')
+    .option('--payload <json>', 'event as JSON', '{}')
+    .action(
+      action(async (name: string, flags: { payload: string }) => {
+        let event: unknown;
+        try {
+          event = JSON.parse(flags.payload);
+        } catch (error) {
+          throw new Error(`--payload is not JSON: ${(error as Error).message}`);
+        }
+        const target = await resolveServer(connection());
+        const result = await apiRequest<{ ok: boolean }>(target, 'POST', `/api/v1/functions/${encodeURIComponent(name)}/invoke`, event);
+        printJson(result);
+        if (!result.ok) process.exitCode = 1;
+      }),
+    );
+}

@@ -1,0 +1,143 @@
+import type { Command } from 'commander';
+import { startServer, type RunningServer } from '../app/index.js';
+import { createLogger, parseParams, type ServerOptions } from '../core/index.js';
+import { startSimulator, type RunningSimulator } from '../sim/index.js';
+import { action, collect } from './output.js';
+
+interface UpFlags {
+  stack: string[];
+  param: string[];
+  data: string;
+  host: string;
+  mqttPort: string;
+  mqttsPort: string;
+  httpPort: string;
+  smtp?: string;
+  publicUrl?: string;
+  simulate: boolean;
+  insecure: boolean;
+  logLevel: string;
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('start the Sluice server (broker, rules, functions, storage, notifications, API)')
+    .option('--stack <file>', 'deploy a stack file at start (repeatable)', collect, [])
+    .option('--param <key=value>', 'stack parameter (repeatable)', collect, [])
+    .option('--data <dir>', 'data directory', process.env.SLUICE_DATA ?? './data')
+    .option('--host <addr>', 'address to listen on', process.env.SLUICE_HOST ?? '127.0.0.1')
+    .option('--mqtt-port <n>', 'plaintext MQTT port (only with --insecure); 0 picks a free port', process.env.SLUICE_MQTT_PORT ?? '1883')
+    .option('--mqtts-port <n>', 'MQTT over TLS port (device security, coming)', process.env.SLUICE_MQTTS_PORT ?? '8883')
+    .option('--http-port <n>', 'HTTP port (API, MQTT over WebSocket at /mqtt); 0 picks a free port', process.env.SLUICE_HTTP_PORT ?? '8080')
+    .option('--smtp <url>', 'send mail through this SMTP server (default: dev mailbox under <data>/mailbox)', process.env.SLUICE_SMTP)
+    .option('--public-url <url>', 'base URL for links in emails (default: the HTTP endpoint)', process.env.SLUICE_PUBLIC_URL)
+    .option('--simulate', 'run the stack\'s device simulator', envFlag('SLUICE_SIMULATE'))
+    .option('--insecure', 'DEMO ONLY: plaintext anonymous MQTT and tokenless API on loopback', envFlag('SLUICE_INSECURE'))
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', process.env.SLUICE_LOG_LEVEL ?? 'info')
+    .action(action(async (flags: UpFlags) => runUp(flags)));
+}
+
+function envFlag(name: string): boolean {
+  const value = process.env[name];
+  return value === '1' || value === 'true';
+}
+
+async function runUp(flags: UpFlags): Promise<void> {
+  const envStacks = process.env.SLUICE_STACK ? process.env.SLUICE_STACK.split(',') : [];
+  const envParams = process.env.SLUICE_PARAM ? process.env.SLUICE_PARAM.split(',') : [];
+  const options: ServerOptions = {
+    dataDir: flags.data,
+    host: flags.host,
+    mqttPort: Number(flags.mqttPort),
+    mqttsPort: Number(flags.mqttsPort),
+    httpPort: Number(flags.httpPort),
+    ...(flags.smtp ? { smtp: flags.smtp } : {}),
+    ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
+    stacks: flags.stack.length > 0 ? flags.stack : envStacks,
+    params: parseParams([...envParams, ...flags.param]),
+    simulate: flags.simulate,
+    insecure: flags.insecure,
+    logLevel: flags.logLevel as ServerOptions['logLevel'],
+  };
+  const logger = createLogger({ level: flags.logLevel });
+  const server = await startServer(options, { logger });
+  let simulator: RunningSimulator | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting without finishing in-flight work\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal} received: finishing in-flight work and closing stores...\n`);
+    await simulator?.stop();
+    await server.close();
+    process.stdout.write('Sluice stopped.\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  printBanner(server);
+  if (server.config.simulate) simulator = await runSimulator(server, logger);
+  process.stdout.write('Press Ctrl+C to stop.\n');
+}
+
+function printBanner(server: RunningServer): void {
+  const { endpoints, config } = server;
+  const lines: string[] = [''];
+  if (config.insecure) {
+    lines.push(
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      '!! INSECURE MODE (--insecure): plaintext MQTT accepts ANY client without   !!',
+      '!! authentication, and the API needs no token from this machine.          !!',
+      '!! For demos on a laptop only. Never expose these ports.                  !!',
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      '',
+    );
+  }
+  lines.push('Sluice is up.');
+  if (endpoints.mqtt) lines.push(`  mqtt  ${endpoints.mqtt}`);
+  lines.push(`  ws    ${endpoints.ws}`, `  http  ${endpoints.http}`, `  data  ${config.dataDir}`);
+  lines.push(`Endpoints are in ${config.dataDir}/endpoints.json; the admin token is in ${config.dataDir}/admin-token.`);
+  if (!config.insecure) {
+    lines.push('Devices cannot connect yet: device certificates arrive with device security; until then use --insecure for a demo.');
+    lines.push('The operator can connect over ws with username "admin" and the admin token as password.');
+  }
+  if (!config.smtp) {
+    lines.push(
+      `Mail goes to the dev mailbox (${config.dataDir}/mailbox). New email subscriptions get a confirmation email there:`,
+      '  npx sluice mailbox            # list messages',
+      '  npx sluice mailbox show ID    # read one, with its confirmation link to open',
+    );
+  }
+  lines.push('Watch the traffic: npx sluice sub "#"', '');
+  process.stdout.write(lines.join('\n'));
+}
+
+async function runSimulator(server: RunningServer, logger: ReturnType<typeof createLogger>): Promise<RunningSimulator | undefined> {
+  const [stackName, spec] = [...server.simulators.entries()][0] ?? [];
+  if (!spec) {
+    process.stdout.write('--simulate: no deployed stack has simulator settings; nothing to simulate.\n');
+    return undefined;
+  }
+  const url = server.endpoints.mqtt ?? server.endpoints.ws;
+  const credentials = server.endpoints.mqtt ? {} : { username: 'admin', password: server.adminToken };
+  const simulator = await startSimulator({
+    url,
+    ...credentials,
+    devices: spec.devices,
+    intervalMs: spec.intervalMs,
+    qos: spec.qos,
+    namePrefix: spec.namePrefix,
+    topic: spec.topic,
+    logger,
+    onPublish: (topic, payload) => process.stdout.write(`sim  ${topic}  ${payload}\n`),
+  });
+  process.stdout.write(
+    `Simulating ${simulator.devices.join(', ')} (stack ${stackName}) every ${spec.intervalMs / 1000}s, QoS ${spec.qos}.\n`,
+  );
+  return simulator;
+}
+
