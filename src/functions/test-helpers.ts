@@ -1,0 +1,44 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+import { SluiceError, silentLogger } from '../core/index.js';
+import { bundleFunction } from './bundle.js';
+import { FunctionRuntime } from './function-runtime.js';
+import type { FunctionDefinition, RuntimeServices } from './types.js';
+
+export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+export interface Recorded {
+  notifications: Array<{ topicArn: string; message: string; subject?: string }>;
+  mqtt: Array<{ topic: string; payload: Buffer; qos: 0 | 1 }>;
+}
+
+/** A runtime on a temp data dir with recording services; closed and deleted after the test. */
+export async function setup(t: TestContext, options: { maxWorkersPerFunction?: number } = {}) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-functions-'));
+  const recorded: Recorded = { notifications: [], mqtt: [] };
+  const services: RuntimeServices = {
+    async publishNotification(req) {
+      if (req.topicArn.endsWith(':missing')) throw new SluiceError('SLUICE_ERR_TOPIC_NOT_FOUND', `topic not found: ${req.topicArn}`);
+      recorded.notifications.push(req);
+      return { messageId: `msg-${recorded.notifications.length}` };
+    },
+    async publishMqtt(req) {
+      recorded.mqtt.push(req);
+    },
+  };
+  const runtime = new FunctionRuntime({ dataDir, logger: silentLogger(), services, ...options });
+  t.after(async () => {
+    await runtime.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return { runtime, recorded, dataDir };
+}
+
+/** Bundles a fixture and returns a definition with test defaults. */
+export async function fixture(file: string, overrides: Partial<FunctionDefinition> = {}): Promise<FunctionDefinition> {
+  const { code } = await bundleFunction(path.join(FIXTURES, file));
+  return { name: path.basename(file, path.extname(file)), code, exportName: 'handler', timeoutMs: 10_000, memorySizeMb: 128, environment: {}, ...overrides };
+}

@@ -1,0 +1,56 @@
+import type { Logger } from '../core/index.js';
+import type { SerializedError } from './worker/messages.js';
+
+export type { SerializedError };
+
+/** What `deploy` takes: a bundle (from `bundleFunction`) and its configuration. */
+export interface FunctionDefinition {
+  /** Lambda's rule: letters, digits, `-` and `_`, at most 64 characters. */
+  name: string;
+  /** One self-contained ES module, as `bundleFunction` returns it. */
+  code: string;
+  exportName: string;
+  /** Milliseconds one invocation may run before its worker is terminated. */
+  timeoutMs: number;
+  /** Megabytes of V8 heap (old generation) per worker. */
+  memorySizeMb: number;
+  environment: Record<string, string>;
+}
+
+export interface FunctionSummary {
+  name: string;
+  version: string;
+  timeoutMs: number;
+  memorySizeMb: number;
+  codeSha256: string;
+  /** ISO 8601. */
+  deployedAt: string;
+}
+
+/** The services function code reaches through `sluice/runtime`; the composition root wires them. */
+export interface RuntimeServices {
+  publishNotification(req: { topicArn: string; message: string; subject?: string }): Promise<{ messageId: string }>;
+  publishMqtt(req: { topic: string; payload: Buffer; qos: 0 | 1 }): Promise<void>;
+}
+
+export interface FunctionRuntimeOptions {
+  dataDir: string;
+  logger: Logger;
+  services: RuntimeServices;
+  /** Warm workers per function version at most; further invocations queue. Default 10. */
+  maxWorkersPerFunction?: number;
+  /** Milliseconds an idle worker is kept warm before it is terminated. Default 5 minutes. */
+  idleTimeoutMs?: number;
+}
+
+export type InvocationType = 'RequestResponse' | 'Event';
+
+export interface InvokeOptions {
+  /** `Event` returns at once (Lambda's 202) and runs the function in the background. */
+  invocationType?: InvocationType;
+  requestId?: string;
+}
+
+export type InvocationResult =
+  | { ok: true; value: unknown; requestId: string; durationMs: number; logs: string[] }
+  | { ok: false; error: SerializedError; requestId: string; durationMs: number; logs: string[] };

@@ -1,0 +1,86 @@
+/**
+ * Every message between the main thread and a function worker, as one tagged
+ * union per direction (the piscina habit): a new message type is a compile
+ * error in every switch that forgets it. Errors travel as data
+ * (`SerializedError`), never as thrown objects, because structured clone keeps
+ * only some of an Error's fields.
+ *
+ * This file holds types and constants only: it is bundled into the worker host
+ * and into every function (through `sluice/runtime`), so it must stay tiny.
+ */
+
+/** An error as Lambda reports it: `errorType`, `errorMessage`, `stackTrace`. */
+export interface SerializedError {
+  type: string;
+  message: string;
+  stack?: string;
+}
+
+/** What the worker host receives as `workerData`. */
+export interface HostData {
+  /** Marks a Sluice function worker, so `sluice/runtime` knows it may talk to the main thread. */
+  sluiceFunctionHost: true;
+  codeFile: string;
+  exportName: string;
+  functionName: string;
+  functionVersion: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: number;
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A call from function code to a Sluice service (the AWS SDK calls, in Lambda). */
+export type ServiceRequest =
+  | { service: 'sns.publish'; topicArn: string; message: string; subject?: string }
+  | { service: 'mqtt.publish'; topic: string; payload: string | Uint8Array; qos: 0 | 1 };
+
+// ---- main thread → worker ----
+
+export interface InvokeMessage {
+  type: 'invoke';
+  requestId: string;
+  event: unknown;
+  /** Epoch milliseconds after which the main thread terminates the worker. */
+  deadline: number;
+}
+
+export type ServiceReplyMessage =
+  | { type: 'service-reply'; id: number; ok: true; value: { messageId?: string } }
+  | { type: 'service-reply'; id: number; ok: false; error: SerializedError };
+
+export type MainToWorker = InvokeMessage | ServiceReplyMessage;
+
+// ---- worker → main thread ----
+
+/** The module loaded and exports the handler; the worker can take invocations. */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** The module failed to load or lacks the handler; the worker is useless. */
+export interface InitErrorMessage {
+  type: 'init-error';
+  error: SerializedError;
+}
+
+export interface LogMessage {
+  type: 'log';
+  /** Undefined when code logs outside an invocation (at import time, or from a stray timer). */
+  requestId: string | undefined;
+  level: LogLevel;
+  line: string;
+}
+
+export type ResultMessage =
+  | { type: 'result'; requestId: string; ok: true; value: unknown }
+  | { type: 'result'; requestId: string; ok: false; error: SerializedError };
+
+export interface ServiceRequestMessage {
+  type: 'service-request';
+  id: number;
+  request: ServiceRequest;
+}
+
+export type WorkerToMain = ReadyMessage | InitErrorMessage | LogMessage | ResultMessage | ServiceRequestMessage;
