@@ -1,0 +1,64 @@
+import type { DocumentCollection, StateStore } from '../core/index.js';
+import type { Subscription, Topic } from './types.js';
+
+/** Collection names in the state store; part of the stored format, so do not rename. */
+export const COLLECTIONS = {
+  topics: 'notify.topics',
+  subscriptions: 'notify.subscriptions',
+  tokens: 'notify.tokens',
+} as const;
+
+export type TopicRecord = Topic;
+
+/**
+ * What is stored per subscription: the public shape plus the hashes of every
+ * token that points at it (so deleting the subscription deletes its links) and
+ * the unsubscribe token itself.
+ *
+ * Why the unsubscribe token is kept in clear: every alert mail must carry the
+ * same working link, so it has to be recoverable; a copy of the database can
+ * at worst unsubscribe people. Confirmation tokens, which would let someone
+ * sign an address up, are only ever stored hashed.
+ */
+export interface SubscriptionRecord extends Subscription {
+  tokenHashes: string[];
+  unsubscribeToken?: string;
+}
+
+export type TokenPurpose = 'confirm' | 'unsubscribe';
+
+/** Keyed by `hashToken(token)`. */
+export interface TokenRecord {
+  purpose: TokenPurpose;
+  subscriptionId: string;
+  /** Milliseconds since the epoch; absent means it never expires (unsubscribe tokens). */
+  expiresAt?: number;
+}
+
+export interface NotifyCollections {
+  topics: DocumentCollection<TopicRecord>;
+  subscriptions: DocumentCollection<SubscriptionRecord>;
+  tokens: DocumentCollection<TokenRecord>;
+}
+
+export function openCollections(state: StateStore): NotifyCollections {
+  return {
+    topics: state.collection<TopicRecord>(COLLECTIONS.topics),
+    subscriptions: state.collection<SubscriptionRecord>(COLLECTIONS.subscriptions),
+    tokens: state.collection<TokenRecord>(COLLECTIONS.tokens),
+  };
+}
+
+/** The public shape: strips token material so it can never reach an API response. */
+export function toSubscription(record: SubscriptionRecord): Subscription {
+  return {
+    id: record.id,
+    arn: record.arn,
+    topicName: record.topicName,
+    protocol: record.protocol,
+    endpoint: record.endpoint,
+    status: record.status,
+    createdAt: record.createdAt,
+    ...(record.confirmedAt !== undefined ? { confirmedAt: record.confirmedAt } : {}),
+  };
+}

@@ -1,0 +1,320 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hashToken, isSluiceError, silentLogger, type ErrorCode } from '../core/index.js';
+import { NotificationService } from './service.js';
+import { createMemoryStateStore } from './test-support.js';
+import { createMemoryTransport } from './transport/memory.js';
+import type { MailMessage, MailTransport, MailboxEntry } from './transport/port.js';
+import { CONFIRM_TOKEN_TTL_MS } from './tokens.js';
+
+const PUBLIC_URL = 'http://127.0.0.1:8080';
+const FROM = 'Sluice <no-reply@sluice.local>';
+const ALERT = { subject: 'Attention:Humidity Under Threshold', message: 'Humidity 29 under threshold for device name soilSensor3' };
+
+function setup(options: { transport?: MailTransport; publicUrl?: string } = {}) {
+  const clock = { t: Date.parse('2020-08-27T13:47:52.677Z'), now() { return this.t; } };
+  const mail = createMemoryTransport({ clock });
+  const state = createMemoryStateStore();
+  const service = new NotificationService({
+    state, transport: options.transport ?? mail, publicUrl: options.publicUrl ?? `${PUBLIC_URL}/`, from: FROM, logger: silentLogger(), clock,
+  });
+  return { service, mail, state, clock };
+}
+
+function linkToken(entry: MailboxEntry | undefined, kind: 'confirm' | 'unsubscribe'): string {
+  assert.ok(entry, 'expected a mail');
+  const match = new RegExp(`${PUBLIC_URL.replaceAll('.', '\\.')}/notify/${kind}/([A-Za-z0-9_-]+)`).exec(entry.text);
+  assert.ok(match?.[1], `no ${kind} link in:\n${entry.text}`);
+  return match[1];
+}
+
+function isCode(code: ErrorCode) {
+  return (error: unknown) => isSluiceError(error) && error.code === code;
+}
+
+/** Topic `alerts` with one confirmed email subscriber; returns the confirmed subscription. */
+async function confirmedSubscriber(ctx: ReturnType<typeof setup>, endpoint = 'ops@example.com') {
+  await ctx.service.createTopic('alerts');
+  await ctx.service.subscribe('alerts', { protocol: 'email', endpoint });
+  return ctx.service.confirm(linkToken(ctx.mail.sent.at(-1), 'confirm'));
+}
+
+test('subscribe: the subscription is pending and a confirmation mail with the link is sent', async () => {
+  const ctx = setup();
+  const topic = await ctx.service.createTopic('alerts', { displayName: 'Soil alerts' });
+  const sub = await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'ops@example.com' });
+
+  assert.equal(sub.status, 'pending');
+  assert.equal(sub.arn, `${topic.arn}:${sub.id}`);
+  assert.equal(sub.confirmedAt, undefined);
+  assert.equal(ctx.mail.sent.length, 1);
+  const mail = ctx.mail.sent[0];
+  assert.ok(mail);
+  assert.equal(mail.to, 'ops@example.com');
+  assert.equal(mail.from, FROM);
+  assert.equal(mail.subject, 'Sluice Notification - Subscription Confirmation');
+  assert.ok(mail.text.includes(topic.arn));
+  const token = linkToken(mail, 'confirm');
+  assert.equal(token.length, 43, '256 bits in base64url');
+  assert.ok(mail.html?.includes(`href="${PUBLIC_URL}/notify/confirm/${token}"`));
+
+  // Stored only hashed: the secret appears nowhere in the state.
+  const tokens = ctx.state.dump('notify.tokens');
+  assert.deepEqual(tokens[hashToken(token)], { purpose: 'confirm', subscriptionId: sub.id, expiresAt: ctx.clock.t + CONFIRM_TOKEN_TTL_MS });
+  for (const name of ['notify.tokens', 'notify.subscriptions', 'notify.topics']) {
+    assert.ok(!JSON.stringify(ctx.state.dump(name)).includes(token), `${name} holds the token in clear`);
+  }
+});
+
+test('publish: a pending subscription receives nothing', async () => {
+  const ctx = setup();
+  await ctx.service.createTopic('alerts');
+  await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'ops@example.com' });
+  const result = await ctx.service.publish({ topic: 'alerts', ...ALERT });
+  assert.deepEqual(result.deliveries, []);
+  assert.equal(ctx.mail.sent.length, 1, 'only the confirmation');
+});
+
+test('confirm: the token from the mail confirms; a second use returns the same subscription', async () => {
+  const ctx = setup();
+  await ctx.service.createTopic('alerts');
+  const pending = await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'ops@example.com' });
+  const token = linkToken(ctx.mail.sent[0], 'confirm');
+
+  const confirmed = await ctx.service.confirm(token);
+  assert.equal(confirmed.id, pending.id);
+  assert.equal(confirmed.status, 'confirmed');
+  assert.equal(confirmed.confirmedAt, new Date(ctx.clock.t).toISOString());
+  assert.deepEqual(await ctx.service.confirm(token), confirmed);
+  assert.deepEqual(await ctx.service.getSubscription(pending.id), confirmed);
+  assert.equal(ctx.mail.sent.length, 1);
+});
+
+test('publish: confirmed subscribers get the exact subject and message, then the unsubscribe footer', async () => {
+  const ctx = setup();
+  const sub = await confirmedSubscriber(ctx);
+  const result = await ctx.service.publish({ topic: 'alerts', ...ALERT });
+
+  assert.deepEqual(result.deliveries, [{ subscriptionId: sub.id, endpoint: 'ops@example.com', status: 'sent' }]);
+  const mail = ctx.mail.sent.at(-1);
+  assert.ok(mail);
+  assert.equal(mail.to, 'ops@example.com');
+  assert.equal(mail.subject, ALERT.subject);
+  assert.ok(mail.text.startsWith(`${ALERT.message}\n\n--\n`));
+  const token = linkToken(mail, 'unsubscribe');
+  assert.equal(mail.headers['List-Unsubscribe'], `<${PUBLIC_URL}/notify/unsubscribe/${token}>`);
+  assert.equal(mail.headers['X-Sluice-Message-Id'], result.messageId);
+
+  // The same unsubscribe link in every notification.
+  await ctx.service.publish({ topic: 'alerts', message: 'second' });
+  assert.equal(linkToken(ctx.mail.sent.at(-1), 'unsubscribe'), token);
+});
+
+test('publish: multi-line messages are kept exactly; default subjects follow SNS', async () => {
+  const ctx = setup();
+  await confirmedSubscriber(ctx);
+  const message = '{"humidity":29}\n  second line\n\nthird\n';
+  await ctx.service.publish({ topic: 'alerts', message });
+  const mail = ctx.mail.sent.at(-1);
+  assert.equal(mail?.subject, 'Sluice Notification');
+  assert.ok(mail?.text.startsWith(`${message}\n\n--\n`));
+
+  await ctx.service.createTopic('alerts', { displayName: 'Soil alerts' });
+  await ctx.service.publish({ topic: topicArnOf('alerts'), message: 'by ARN' });
+  assert.equal(ctx.mail.sent.at(-1)?.subject, 'Soil alerts');
+});
+
+function topicArnOf(name: string): string {
+  return `arn:sluice:sns:local:000000000000:${name}`;
+}
+
+test('unsubscribe: the link from a notification removes the subscription; no more mail; link used up', async () => {
+  const ctx = setup();
+  const sub = await confirmedSubscriber(ctx);
+  await ctx.service.publish({ topic: 'alerts', ...ALERT });
+  const token = linkToken(ctx.mail.sent.at(-1), 'unsubscribe');
+
+  const removed = await ctx.service.unsubscribe(token);
+  assert.equal(removed.id, sub.id);
+  const sent = ctx.mail.sent.length;
+  assert.deepEqual((await ctx.service.publish({ topic: 'alerts', ...ALERT })).deliveries, []);
+  assert.equal(ctx.mail.sent.length, sent);
+  assert.deepEqual(await ctx.service.listSubscriptions('alerts'), []);
+  assert.deepEqual(ctx.state.dump('notify.tokens'), {}, 'all its links are gone');
+  await assert.rejects(ctx.service.unsubscribe(token), isCode('SLUICE_ERR_TOKEN_INVALID'));
+});
+
+test('tokens: a confirmation link expires after 3 days', async () => {
+  const ctx = setup();
+  await ctx.service.createTopic('alerts');
+  await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'a@example.com' });
+  await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'b@example.com' });
+  const [first, second] = ctx.mail.sent.map((m) => linkToken(m, 'confirm'));
+  assert.ok(first && second);
+
+  ctx.clock.t += CONFIRM_TOKEN_TTL_MS - 1;
+  assert.equal((await ctx.service.confirm(first)).status, 'confirmed');
+  ctx.clock.t += 1;
+  await assert.rejects(ctx.service.confirm(second), (error) =>
+    isCode('SLUICE_ERR_TOKEN_INVALID')(error) && /expired/.test((error as Error).message));
+  // Still pending; a fresh link works.
+  const pending = (await ctx.service.listSubscriptions()).find((s) => s.endpoint === 'b@example.com');
+  assert.equal(pending?.status, 'pending');
+  await ctx.service.resendConfirmation(pending?.id ?? '');
+  assert.equal((await ctx.service.confirm(linkToken(ctx.mail.sent.at(-1), 'confirm'))).status, 'confirmed');
+});
+
+test('tokens: unknown, malformed and wrong-purpose tokens are SLUICE_ERR_TOKEN_INVALID', async () => {
+  const ctx = setup();
+  await confirmedSubscriber(ctx);
+  const confirmToken = linkToken(ctx.mail.sent[0], 'confirm');
+  await ctx.service.publish({ topic: 'alerts', ...ALERT });
+  const unsubscribeToken = linkToken(ctx.mail.sent.at(-1), 'unsubscribe');
+
+  for (const token of ['', 'nope', 'A'.repeat(43), '../../etc/passwd']) {
+    await assert.rejects(ctx.service.confirm(token), isCode('SLUICE_ERR_TOKEN_INVALID'));
+    await assert.rejects(ctx.service.unsubscribe(token), isCode('SLUICE_ERR_TOKEN_INVALID'));
+  }
+  await assert.rejects(ctx.service.confirm(unsubscribeToken), isCode('SLUICE_ERR_TOKEN_INVALID'));
+  await assert.rejects(ctx.service.unsubscribe(confirmToken), isCode('SLUICE_ERR_TOKEN_INVALID'));
+  assert.equal((await ctx.service.listSubscriptions())[0]?.status, 'confirmed', 'nothing changed');
+});
+
+test('subscribe: idempotent on (topic, protocol, endpoint), without a second mail', async () => {
+  const ctx = setup();
+  await ctx.service.createTopic('alerts');
+  const [a, b] = await Promise.all([
+    ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'ops@example.com' }),
+    ctx.service.subscribe(topicArnOf('alerts'), { protocol: 'email', endpoint: '  ops@EXAMPLE.com ' }),
+  ]);
+  assert.equal(a.id, b.id);
+  assert.equal(ctx.mail.sent.length, 1);
+  assert.equal((await ctx.service.listSubscriptions('alerts')).length, 1);
+
+  // Also once confirmed; a different address or topic is a new subscription.
+  await ctx.service.confirm(linkToken(ctx.mail.sent[0], 'confirm'));
+  assert.equal((await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'ops@example.com' })).status, 'confirmed');
+  await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'Ops@example.com' });
+  await ctx.service.createTopic('other');
+  await ctx.service.subscribe('other', { protocol: 'email', endpoint: 'ops@example.com' });
+  assert.equal((await ctx.service.listSubscriptions()).length, 3);
+  assert.equal(ctx.mail.sent.length, 3);
+});
+
+test('resendConfirmation: a new link for a pending subscription; refused once confirmed', async () => {
+  const ctx = setup();
+  await ctx.service.createTopic('alerts');
+  const sub = await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'ops@example.com' });
+  await ctx.service.resendConfirmation(sub.arn);
+  const [first, second] = ctx.mail.sent.map((m) => linkToken(m, 'confirm'));
+  assert.ok(first && second && first !== second);
+  await ctx.service.confirm(second);
+  await ctx.service.confirm(first); // the earlier link still works until it expires
+  await assert.rejects(ctx.service.resendConfirmation(sub.id), isCode('SLUICE_ERR_SUBSCRIPTION_INVALID'));
+  await assert.rejects(ctx.service.resendConfirmation('missing'), isCode('SLUICE_ERR_NOT_FOUND'));
+});
+
+test('subscribe: invalid email addresses are SLUICE_ERR_SUBSCRIPTION_INVALID naming the endpoint', async () => {
+  const ctx = setup();
+  await ctx.service.createTopic('alerts');
+  for (const endpoint of ['', 'ops', 'ops@', '@example.com', 'a b@example.com', 'ops@example.com, evil@example.com', 'Ops <ops@example.com>', 'ops@exa_mple.com', 'ops@example.com\r\nBcc: x@y.z']) {
+    await assert.rejects(ctx.service.subscribe('alerts', { protocol: 'email', endpoint }), (error) =>
+      isCode('SLUICE_ERR_SUBSCRIPTION_INVALID')(error) && (error as Error).message.includes(JSON.stringify(endpoint)), endpoint);
+  }
+  await assert.rejects(
+    // Simulates an unchecked API body.
+    ctx.service.subscribe('alerts', { protocol: 'sms' as 'email', endpoint: '+15555550100' }),
+    isCode('SLUICE_ERR_SUBSCRIPTION_INVALID'),
+  );
+  assert.equal(ctx.mail.sent.length, 0);
+  assert.deepEqual(await ctx.service.listSubscriptions(), []);
+});
+
+test('unknown topics are SLUICE_ERR_TOPIC_NOT_FOUND', async () => {
+  const ctx = setup();
+  await assert.rejects(ctx.service.publish({ topic: 'nope', message: 'x' }), isCode('SLUICE_ERR_TOPIC_NOT_FOUND'));
+  await assert.rejects(ctx.service.subscribe(topicArnOf('nope'), { protocol: 'email', endpoint: 'a@b.co' }), isCode('SLUICE_ERR_TOPIC_NOT_FOUND'));
+  await assert.rejects(ctx.service.getTopic('nope'), isCode('SLUICE_ERR_TOPIC_NOT_FOUND'));
+  await assert.rejects(ctx.service.listSubscriptions('nope'), isCode('SLUICE_ERR_TOPIC_NOT_FOUND'));
+});
+
+test('publish: one failing subscriber does not stop the others', async () => {
+  const memory = createMemoryTransport();
+  const flaky: MailTransport = {
+    async send(mail: MailMessage) {
+      if (mail.to === 'broken@example.com' && mail.subject === ALERT.subject) throw new Error('mailbox full');
+      return memory.send(mail);
+    },
+    close: () => memory.close(),
+  };
+  const ctx = setup({ transport: flaky });
+  await ctx.service.createTopic('alerts');
+  for (const endpoint of ['a@example.com', 'broken@example.com', 'c@example.com']) {
+    ctx.clock.t += 1000; // deliveries are listed oldest subscription first
+    await ctx.service.subscribe('alerts', { protocol: 'email', endpoint });
+    await ctx.service.confirm(linkToken(memory.sent.at(-1), 'confirm'));
+  }
+  const result = await ctx.service.publish({ topic: 'alerts', ...ALERT });
+  assert.deepEqual(result.deliveries.map((d) => [d.endpoint, d.status, d.error]), [
+    ['a@example.com', 'sent', undefined],
+    ['broken@example.com', 'failed', 'mailbox full'],
+    ['c@example.com', 'sent', undefined],
+  ]);
+  assert.deepEqual(memory.sent.slice(-2).map((m) => m.to), ['a@example.com', 'c@example.com']);
+});
+
+test('subscribe: when the confirmation cannot be sent, nothing is kept and a retry works', async () => {
+  const memory = createMemoryTransport();
+  let down = true;
+  const ctx = setup({
+    transport: { send: (mail) => (down ? Promise.reject(new Error('relay down')) : memory.send(mail)), close: () => memory.close() },
+  });
+  await ctx.service.createTopic('alerts');
+  await assert.rejects(ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'ops@example.com' }), /relay down/);
+  assert.deepEqual(await ctx.service.listSubscriptions(), []);
+  assert.deepEqual(ctx.state.dump('notify.tokens'), {});
+  down = false;
+  await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'ops@example.com' });
+  assert.equal(memory.sent.length, 1);
+});
+
+test('topics: create is idempotent, get by name or ARN, delete removes subscriptions and links', async () => {
+  const ctx = setup();
+  const topic = await ctx.service.createTopic('alerts');
+  assert.deepEqual(topic, { name: 'alerts', arn: topicArnOf('alerts'), createdAt: '2020-08-27T13:47:52.677Z' });
+  ctx.clock.t += 1000;
+  assert.deepEqual(await ctx.service.createTopic('alerts'), topic);
+  assert.deepEqual(await ctx.service.getTopic(topic.arn), topic);
+  assert.deepEqual(await ctx.service.createTopic('alerts', { displayName: 'Alerts' }), { ...topic, displayName: 'Alerts' });
+  await ctx.service.createTopic('b-topic');
+  assert.deepEqual((await ctx.service.listTopics()).map((t) => t.name), ['alerts', 'b-topic']);
+  await assert.rejects(ctx.service.createTopic('no spaces'), isCode('SLUICE_ERR_REQUEST_INVALID'));
+
+  await confirmedSubscriber(ctx);
+  await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'pending@example.com' });
+  assert.equal(await ctx.service.deleteTopic(topic.arn), true);
+  assert.equal(await ctx.service.deleteTopic('alerts'), false);
+  assert.deepEqual(await ctx.service.listSubscriptions(), []);
+  assert.deepEqual(ctx.state.dump('notify.tokens'), {});
+  assert.deepEqual((await ctx.service.listTopics()).map((t) => t.name), ['b-topic']);
+});
+
+test('unsubscribeById: by id or ARN; false when there is none', async () => {
+  const ctx = setup();
+  const sub = await confirmedSubscriber(ctx);
+  assert.equal(await ctx.service.unsubscribeById(sub.arn), true);
+  assert.equal(await ctx.service.unsubscribeById(sub.id), false);
+  assert.deepEqual(ctx.state.dump('notify.tokens'), {});
+});
+
+test('publish: the message and subject are checked', async () => {
+  const ctx = setup();
+  await ctx.service.createTopic('alerts');
+  for (const input of [{ message: '' }, { message: 'x'.repeat(256 * 1024 + 1) }, { message: 'x', subject: 'a\r\nBcc: x@y.z' }, { message: 'x', subject: 's'.repeat(101) }]) {
+    await assert.rejects(ctx.service.publish({ topic: 'alerts', ...input }), isCode('SLUICE_ERR_REQUEST_INVALID'));
+  }
+});
+
+test('the public URL must be http(s)', () => {
+  assert.throws(() => setup({ publicUrl: 'localhost:8080' }), isCode('SLUICE_ERR_CONFIG_INVALID'));
+});
