@@ -1,0 +1,15 @@
+/**
+ * The stack capability's public surface: the stack file format (parse,
+ * validate), deployment requests, planning and applying through a target port.
+ */
+export { parseStack, type ParseStackOptions } from './parse.js';
+export type { StackSource } from './yaml-source.js';
+export type { ExternalResources } from './validate.js';
+export { prepareStackDeployment } from './prepare.js';
+export { stackDeployRequestSchema, type StackDeployRequest } from './request.js';
+export { formatPlan, canonicalJson, specHash, type PlanStep, type StackDeployResult } from './plan.js';
+export type { DeployedResource } from './apply.js';
+export { StackService, STACKS_COLLECTION, type DeployedStack, type DeployedStackSummary, type StackServiceOptions } from './service.js';
+export type { StackTarget } from './target.js';
+export { RESOURCE_KINDS } from './types.js';
+export type * from './types.js';

@@ -1,0 +1,55 @@
+/**
+ * The CLI side of a deploy: read the stack file, fail early on anything the
+ * file itself gets wrong, and bundle each function, so the server receives
+ * one self-contained JSON request and never needs the source tree.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { SluiceError } from '../core/index.js';
+import { bundleFunction } from '../functions/index.js';
+import { parseStackLocated } from './parse.js';
+import type { StackDeployRequest } from './request.js';
+
+export async function prepareStackDeployment(filePath: string, params: Record<string, string>): Promise<StackDeployRequest> {
+  const fileName = filePath;
+  let source: string;
+  try {
+    source = await readFile(filePath, 'utf8');
+  } catch (error) {
+    throw new SluiceError('SLUICE_ERR_STACK_INVALID', `cannot read the stack file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      place: { file: fileName },
+      cause: error,
+    });
+  }
+  // References to resources of other stacks can only be checked by the server.
+  const { definition, locator } = parseStackLocated({ fileName, source }, params, { externalResources: 'defer' });
+  const baseDir = path.dirname(path.resolve(filePath));
+  const functions: Record<string, { code: string }> = {};
+  for (const [name, spec] of Object.entries(definition.functions)) {
+    const entry = path.resolve(baseDir, spec.handler);
+    const place = locator.place(['functions', name, 'handler']);
+    if (!(await isFile(entry))) {
+      throw new SluiceError('SLUICE_ERR_STACK_REFERENCE', `handler file ${spec.handler} not found (looked for ${entry}; paths are relative to the stack file)`, {
+        place,
+      });
+    }
+    try {
+      functions[name] = await bundleFunction(entry, spec.exportName);
+    } catch (error) {
+      // Keep the bundler's code and message; add where in the stack file the function is.
+      if (error instanceof SluiceError && !error.place?.line) {
+        throw new SluiceError(error.code, error.message, { place, cause: error, ...(error.details ? { details: error.details } : {}) });
+      }
+      throw error;
+    }
+  }
+  return { fileName, source, params: { ...params }, functions };
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}

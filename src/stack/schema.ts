@@ -1,0 +1,178 @@
+/**
+ * The stack file schema (after `${param:...}`/`${topic:...}` substitution).
+ * Objects are `.strict()` so a misspelt field is an error, not a silent no-op.
+ * Resource names follow the AWS naming rules of the resource they mirror.
+ */
+import { z } from 'zod';
+import type { ActionSpec } from './types.js';
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Durations need a unit (`10s`): a bare number is ambiguous (Lambda uses seconds, Node milliseconds). */
+export function durationMs(what: string, maxMs: number) {
+  return z
+    .string({ error: `expected a duration with a unit, such as 500ms, 10s or 5m` })
+    .regex(DURATION, `expected a duration with a unit, such as 500ms, 10s or 5m`)
+    .transform((text) => {
+      const match = DURATION.exec(text);
+      return Math.round(Number(match?.[1]) * (UNIT_MS[match?.[2] ?? 'ms'] ?? 1));
+    })
+    .refine((ms) => ms > 0 && ms <= maxMs, `${what} must be more than 0 and at most ${maxMs / 1000}s`);
+}
+
+const name = (pattern: RegExp, rule: string) => z.string().regex(pattern, rule);
+
+export const STACK_NAME = name(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/, 'stack names start with a letter, then up to 127 letters, digits or -');
+const PARAM_NAME = name(/^[A-Za-z][A-Za-z0-9_]*$/, 'parameter names use letters, digits and _');
+// S3 bucket naming rules: 3-63 characters, lowercase letters, digits, dots and hyphens, alphanumeric at both ends.
+const BUCKET_NAME = name(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'bucket names are 3-63 characters of a-z, 0-9, . and -, starting and ending with a letter or digit');
+const TOPIC_NAME = name(/^[A-Za-z0-9_-]{1,256}$/, 'topic names are 1-256 characters of A-Z, a-z, 0-9, _ and -');
+const FUNCTION_NAME = name(/^[A-Za-z0-9_-]{1,64}$/, 'function names are 1-64 characters of A-Z, a-z, 0-9, _ and -');
+// AWS IoT rule names: ^[a-zA-Z0-9_]+$ (CreateTopicRule), at most 128 characters.
+const RULE_NAME = name(/^[a-zA-Z0-9_]{1,128}$/, 'rule names are 1-128 characters of A-Z, a-z, 0-9 and _');
+const THING_NAME = name(/^[a-zA-Z0-9:_-]{1,128}$/, 'thing names are 1-128 characters of A-Z, a-z, 0-9, :, _ and -');
+const POLICY_NAME = name(/^[\w+=,.@-]{1,128}$/, 'policy names are 1-128 characters of A-Z, a-z, 0-9 and +=,.@-_');
+
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+/** One schema per action kind; the key in the stack file is the kind (AWS TopicRulePayload style). */
+export const ACTION_SCHEMAS = {
+  s3: z.object({ bucket: nonEmpty, key: nonEmpty, contentType: nonEmpty.optional() }).strict(),
+  function: z.object({ name: nonEmpty }).strict(),
+  republish: z.object({ topic: nonEmpty, qos: z.union([z.literal(0), z.literal(1)], { error: 'qos must be 0 or 1' }).default(0) }).strict(),
+} as const;
+
+export const ACTION_KINDS = Object.keys(ACTION_SCHEMAS) as Array<keyof typeof ACTION_SCHEMAS>;
+
+/**
+ * An action is an object with exactly one key naming its kind. Modelled as a
+ * strict object of optional kinds plus a one-key check, so that a misspelt
+ * kind gets "unknown field" with a suggestion rather than a union dump.
+ */
+const actionSchema = z
+  .object({
+    s3: ACTION_SCHEMAS.s3.optional(),
+    function: ACTION_SCHEMAS.function.optional(),
+    republish: ACTION_SCHEMAS.republish.optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const kinds = Object.keys(value).filter((k) => value[k as keyof typeof value] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `an action has exactly one kind (${ACTION_KINDS.join(', ')}), found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
+      });
+    }
+  })
+  .transform((value): ActionSpec => {
+    if (value.s3) return { kind: 's3', ...value.s3 };
+    if (value.function) return { kind: 'function', ...value.function };
+    if (value.republish) return { kind: 'republish', ...value.republish };
+    // Unreachable: the refinement above guarantees one kind.
+    throw new Error('action without a kind');
+  });
+
+const ruleSchema = z
+  .object({
+    description: z.string().optional(),
+    sql: nonEmpty,
+    sqlVersion: z.literal('2016-03-23', { error: "sqlVersion must be '2016-03-23' (the only AWS IoT SQL version supported)" }).default('2016-03-23'),
+    enabled: z.boolean().default(true),
+    actions: z.array(actionSchema).min(1, 'a rule needs at least one action'),
+    errorAction: actionSchema.optional(),
+  })
+  .strict();
+
+const handlerSchema = z
+  .string()
+  .regex(/^[^#]+(#[A-Za-z_$][\w$]*)?$/, "expected 'path/to/module.ts' or 'path/to/module.ts#exportName'")
+  .transform((text) => {
+    const [file = '', exportName = 'handler'] = text.split('#');
+    return { handler: file, exportName };
+  });
+
+const functionSchema = z
+  .object({
+    handler: handlerSchema,
+    // Lambda's limits: timeout up to 900 s; memory 128..10240 MB.
+    timeout: durationMs('timeout', 900_000).default(3_000), // ms (3s, Lambda's default),
+    memorySize: z.number().int().min(128).max(10240).default(128),
+    environment: z.record(name(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names use letters, digits and _'), z.string()).default({}),
+  })
+  .strict()
+  .transform(({ handler, timeout, memorySize, environment }) => ({
+    handler: handler.handler,
+    exportName: handler.exportName,
+    timeoutMs: timeout,
+    memorySizeMb: memorySize,
+    environment,
+  }));
+
+const stringOrList = z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'expected a string or a list of strings' });
+
+const policyDocumentSchema = z
+  .object({
+    Version: z.string(),
+    Id: z.string().optional(),
+    Statement: z
+      .array(
+        z
+          .object({
+            Sid: z.string().optional(),
+            Effect: z.enum(['Allow', 'Deny'], { error: "Effect must be 'Allow' or 'Deny'" }),
+            Action: stringOrList,
+            Resource: stringOrList,
+          })
+          .strict(),
+      )
+      .min(1, 'a policy needs at least one statement'),
+  })
+  .strict();
+
+const scalarDefault = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+export const parameterSchema = z.object({ description: z.string().optional(), default: scalarDefault.optional() }).strict();
+export const parametersSchema = z.record(PARAM_NAME, parameterSchema).default({});
+
+export const stackSchema = z
+  .object({
+    stack: STACK_NAME,
+    description: z.string().optional(),
+    parameters: parametersSchema,
+    buckets: z.record(BUCKET_NAME, z.object({}).strict().nullable().transform(() => ({}))).default({}),
+    topics: z
+      .record(
+        TOPIC_NAME,
+        z
+          .object({
+            displayName: z.string().max(100).optional(),
+            subscriptions: z
+              .array(z.object({ protocol: z.enum(['email'], { error: "protocol must be 'email'" }), endpoint: nonEmpty }).strict())
+              .default([]),
+          })
+          .strict(),
+      )
+      .default({}),
+    functions: z.record(FUNCTION_NAME, functionSchema).default({}),
+    rules: z.record(RULE_NAME, ruleSchema).default({}),
+    things: z
+      .record(THING_NAME, z.object({ attributes: z.record(z.string(), z.string()).default({}) }).strict().nullable().transform((t) => ({ attributes: t?.attributes ?? {} })))
+      .default({}),
+    policies: z.record(POLICY_NAME, z.object({ document: policyDocumentSchema }).strict()).default({}),
+    simulator: z
+      .object({
+        devices: z.number().int().min(1).max(10_000).default(3),
+        interval: durationMs('interval', 86_400_000).default(30_000), // ms (30s, as the reference simulator),
+        qos: z.union([z.literal(0), z.literal(1)], { error: 'qos must be 0 or 1' }).default(0),
+        namePrefix: name(/^[A-Za-z0-9_-]{1,100}$/, 'namePrefix uses letters, digits, _ and -').default('device'),
+        topic: nonEmpty.default('device/${name}/devicePayload'),
+        thing: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type ParsedStackFile = z.output<typeof stackSchema>;

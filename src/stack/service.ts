@@ -1,0 +1,262 @@
+/**
+ * The stack service: deploy (parse → check references, code and ownership →
+ * plan → apply → record) and destroy. Deployed stacks are recorded in the
+ * state collection `stack.stacks`, keyed by stack name.
+ */
+import { SluiceError, systemClock, type Clock, type DocumentCollection, type Logger, type StateStore } from '../core/index.js';
+import { deleteResource, putResource, toDeployed, type DeployedResource } from './apply.js';
+import { parseStackLocated } from './parse.js';
+import { canonicalJson, diffResources, resourceKey, sortForApply, sortForDelete, stackResources, type PlanStep, type StackDeployResult, type StackResource } from './plan.js';
+import type { StackDeployRequest } from './request.js';
+import type { StackTarget } from './target.js';
+import type { ResourceKind, SimulatorSpec, StackDefinition } from './types.js';
+import type { StackLocator } from './yaml-source.js';
+
+export const STACKS_COLLECTION = 'stack.stacks';
+
+export interface DeployedStack {
+  name: string;
+  fileName: string;
+  params: Record<string, string>;
+  /** ISO 8601. */
+  deployedAt: string;
+  resources: DeployedResource[];
+  simulator?: SimulatorSpec;
+}
+
+export interface DeployedStackSummary {
+  name: string;
+  fileName: string;
+  deployedAt: string;
+  resourceCount: number;
+  simulator: boolean;
+}
+
+export interface StackServiceOptions {
+  state: StateStore;
+  target: StackTarget;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Where each kind of resource is declared in the stack file, for errors about it. */
+const SECTION: Record<ResourceKind, string> = {
+  bucket: 'buckets',
+  topic: 'topics',
+  subscription: 'topics',
+  function: 'functions',
+  policy: 'policies',
+  thing: 'things',
+  rule: 'rules',
+};
+
+export class StackService {
+  #stacks: DocumentCollection<DeployedStack>;
+  #target: StackTarget;
+  #logger: Logger;
+  #clock: Clock;
+  /** Deploys and destroys run one at a time in this process, so two plans never race on one record. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: StackServiceOptions) {
+    this.#stacks = options.state.collection<DeployedStack>(STACKS_COLLECTION);
+    this.#target = options.target;
+    this.#logger = options.logger;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  deploy(request: StackDeployRequest, options: { dryRun?: boolean; emptyBuckets?: boolean } = {}): Promise<StackDeployResult> {
+    return this.#serially(() => this.#deploy(request, options));
+  }
+
+  destroy(name: string, options: { emptyBuckets?: boolean; dryRun?: boolean } = {}): Promise<StackDeployResult> {
+    return this.#serially(() => this.#destroy(name, options));
+  }
+
+  async list(): Promise<DeployedStackSummary[]> {
+    const all = await this.#stacks.list();
+    return all.map(({ doc }) => ({
+      name: doc.name,
+      fileName: doc.fileName,
+      deployedAt: doc.deployedAt,
+      resourceCount: doc.resources.length,
+      simulator: doc.simulator !== undefined,
+    }));
+  }
+
+  get(name: string): Promise<DeployedStack | undefined> {
+    return this.#stacks.get(name);
+  }
+
+  /**
+   * Brings the running capabilities back in line with the deployed records
+   * when the server starts: every put is idempotent, so this re-creates what
+   * lives only in memory (rules, function pools) and leaves the rest as it is.
+   */
+  async restore(): Promise<void> {
+    for (const { doc } of await this.#stacks.list()) {
+      for (const resource of sortForApply(doc.resources)) await putResource(this.#target, resource);
+      if (doc.simulator) await this.#target.setSimulator(doc.name, doc.simulator);
+    }
+  }
+
+  /** The simulators of all deployed stacks, for the composition root to restart after a restart of the server. */
+  async simulators(): Promise<Array<{ stack: string; spec: SimulatorSpec }>> {
+    const all = await this.#stacks.list();
+    return all.flatMap(({ id, doc }) => (doc.simulator ? [{ stack: id, spec: doc.simulator }] : []));
+  }
+
+  async #deploy(request: StackDeployRequest, options: { dryRun?: boolean; emptyBuckets?: boolean }): Promise<StackDeployResult> {
+    // Validation at the boundary: the server parses again and trusts nothing the CLI checked.
+    const { definition, locator } = parseStackLocated(request, request.params, { externalResources: 'defer' });
+    await this.#checkExternalReferences(definition);
+    const code = checkFunctionCode(definition, request, locator);
+    const wanted = stackResources(definition, code);
+    const record = await this.#stacks.get(definition.name);
+    await this.#checkOwnership(definition.name, wanted, locator);
+
+    const deployed = record?.resources ?? [];
+    const plan = diffResources(deployed, wanted);
+    const deletes = deployed.filter((r) => plan.some((s) => s.action === 'delete' && resourceKey(s) === resourceKey(r)));
+    if (!options.emptyBuckets) await this.#refuseNonEmptyBuckets(deletes);
+    const simulatorChanged = canonicalJson(record?.simulator ?? null) !== canonicalJson(definition.simulator ?? null);
+    const changed = plan.some((s) => s.action !== 'unchanged') || simulatorChanged;
+    const result = { stack: definition.name, plan, applied: false };
+    if (options.dryRun) return result;
+    if (record && !changed && record.fileName === definition.fileName && canonicalJson(record.params) === canonicalJson(definition.params)) {
+      return result;
+    }
+
+    const current = new Map(deployed.map((r) => [resourceKey(r), r]));
+    const save = () => this.#save(definition, [...current.values()], simulatorChanged ? record?.simulator : definition.simulator);
+    try {
+      for (const resource of sortForDelete(deletes)) {
+        await deleteResource(this.#target, resource, { emptyBuckets: options.emptyBuckets ?? false });
+        current.delete(resourceKey(resource));
+      }
+      const byKey = new Map(wanted.map((r) => [resourceKey(r), r]));
+      for (const step of plan) {
+        if (step.action !== 'create' && step.action !== 'update') continue;
+        const resource = byKey.get(resourceKey(step)) as StackResource;
+        await putResource(this.#target, resource);
+        current.set(resourceKey(resource), toDeployed(resource));
+      }
+      if (simulatorChanged) await this.#target.setSimulator(definition.name, definition.simulator);
+    } catch (error) {
+      // Record what did get applied, so the next deploy plans from the truth.
+      await save();
+      throw error;
+    }
+    await this.#save(definition, wanted.map(toDeployed), definition.simulator);
+    this.#logger.info({ stack: definition.name, steps: summarize(plan) }, 'stack deployed');
+    return { ...result, applied: changed };
+  }
+
+  async #destroy(name: string, options: { emptyBuckets?: boolean; dryRun?: boolean }): Promise<StackDeployResult> {
+    const record = await this.#stacks.get(name);
+    if (!record) throw new SluiceError('SLUICE_ERR_STACK_NOT_FOUND', `no stack named '${name}' is deployed`, { details: { stack: name } });
+    const resources = sortForDelete(record.resources);
+    const plan: PlanStep[] = resources.map((r) => ({ action: 'delete', kind: r.kind, name: r.name }));
+    // Refuse before deleting anything: half a stack is worse than none or all of it.
+    if (!options.emptyBuckets) await this.#refuseNonEmptyBuckets(resources);
+    if (options.dryRun) return { stack: name, plan, applied: false };
+    const remaining = new Map(record.resources.map((r) => [resourceKey(r), r]));
+    try {
+      for (const resource of resources) {
+        await deleteResource(this.#target, resource, { emptyBuckets: options.emptyBuckets ?? false });
+        remaining.delete(resourceKey(resource));
+      }
+      if (record.simulator) await this.#target.setSimulator(name, undefined);
+    } catch (error) {
+      await this.#stacks.put(name, { ...record, resources: [...remaining.values()] });
+      throw error;
+    }
+    await this.#stacks.delete(name);
+    this.#logger.info({ stack: name, deleted: plan.length }, 'stack destroyed');
+    return { stack: name, plan, applied: true };
+  }
+
+  async #refuseNonEmptyBuckets(resources: readonly DeployedResource[]): Promise<void> {
+    for (const resource of resources) {
+      if (resource.kind !== 'bucket') continue;
+      if (await this.#target.isBucketEmpty(resource.name)) continue;
+      throw new SluiceError(
+        'SLUICE_ERR_BUCKET_NOT_EMPTY',
+        `bucket '${resource.name}' is not empty; nothing was deleted. Pass --empty-buckets to delete its objects too`,
+        { details: { bucket: resource.name } },
+      );
+    }
+  }
+
+  async #checkExternalReferences(definition: StackDefinition): Promise<void> {
+    for (const ref of definition.externalReferences) {
+      if (await this.#target.resourceExists(ref.kind, ref.name)) continue;
+      throw new SluiceError('SLUICE_ERR_STACK_REFERENCE', `unknown ${ref.kind} '${ref.name}': not defined in this stack nor deployed`, {
+        place: ref.place,
+      });
+    }
+  }
+
+  /** A resource name belongs to one stack; deploying another stack's resource would silently take it over. */
+  async #checkOwnership(stack: string, wanted: readonly StackResource[], locator: StackLocator): Promise<void> {
+    const owners = new Map<string, string>();
+    for (const { id, doc } of await this.#stacks.list()) {
+      if (id === stack) continue;
+      for (const resource of doc.resources) owners.set(resourceKey(resource), id);
+    }
+    for (const resource of wanted) {
+      const owner = owners.get(resourceKey(resource));
+      if (owner === undefined) continue;
+      const path = resource.kind === 'subscription' ? ['topics', resource.spec.topic] : [SECTION[resource.kind], resource.name];
+      throw new SluiceError('SLUICE_ERR_STACK_INVALID', `${resource.kind} '${resource.name}' belongs to stack '${owner}'; choose another name or destroy that stack`, {
+        place: locator.place(path, { atKey: true }),
+      });
+    }
+  }
+
+  async #save(definition: StackDefinition, resources: DeployedResource[], simulator: SimulatorSpec | undefined): Promise<void> {
+    const record: DeployedStack = {
+      name: definition.name,
+      fileName: definition.fileName,
+      params: { ...definition.params },
+      deployedAt: new Date(this.#clock.now()).toISOString(),
+      resources,
+      ...(simulator ? { simulator } : {}),
+    };
+    await this.#stacks.put(definition.name, record);
+  }
+
+  #serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Every function needs bundled code in the request, and code for an unknown function is a mistake too. */
+function checkFunctionCode(definition: StackDefinition, request: StackDeployRequest, locator: StackLocator): Record<string, string> {
+  const code: Record<string, string> = {};
+  for (const name of Object.keys(definition.functions)) {
+    const bundle = request.functions[name];
+    if (!bundle) {
+      throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', `the request carries no code for function '${name}' (deploy with the sluice CLI, which bundles it)`, {
+        place: locator.place(['functions', name, 'handler']),
+      });
+    }
+    code[name] = bundle.code;
+  }
+  for (const name of Object.keys(request.functions)) {
+    if (!Object.hasOwn(definition.functions, name)) {
+      throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', `the request carries code for function '${name}', which the stack does not define`, {
+        place: { file: request.fileName, field: `functions.${name}` },
+      });
+    }
+  }
+  return code;
+}
+
+function summarize(plan: readonly PlanStep[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const step of plan) counts[step.action] = (counts[step.action] ?? 0) + 1;
+  return counts;
+}

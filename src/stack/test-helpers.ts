@@ -1,0 +1,50 @@
+/** Test doubles for the stack tests: a StackTarget that records every call and keeps buckets in memory. */
+import type { StackTarget } from './target.js';
+import type { ResourceKind } from './types.js';
+
+export interface RecordingTarget extends StackTarget {
+  calls: string[];
+  /** Objects per bucket, to make a bucket non-empty. */
+  objects: Map<string, number>;
+  /** Resources "deployed elsewhere", for resourceExists. */
+  existing: Set<string>;
+  /** Makes the named call (e.g. `putRule SoilRule`) fail once. */
+  failOn: Set<string>;
+}
+
+export function recordingTarget(): RecordingTarget {
+  const calls: string[] = [];
+  const objects = new Map<string, number>();
+  const existing = new Set<string>();
+  const failOn = new Set<string>();
+  const record = async (call: string) => {
+    if (failOn.delete(call)) throw new Error(`injected failure: ${call}`);
+    calls.push(call);
+  };
+  return {
+    calls,
+    objects,
+    existing,
+    failOn,
+    putBucket: (name) => record(`putBucket ${name}`),
+    deleteBucket: async (name, { empty }) => {
+      if (!empty && (objects.get(name) ?? 0) > 0) throw new Error(`bucket ${name} not empty`);
+      await record(`deleteBucket ${name}${empty ? ' empty' : ''}`);
+    },
+    isBucketEmpty: async (name) => (objects.get(name) ?? 0) === 0,
+    putTopic: (name) => record(`putTopic ${name}`),
+    deleteTopic: (name) => record(`deleteTopic ${name}`),
+    putSubscription: (topic, s) => record(`putSubscription ${topic} ${s.protocol}:${s.endpoint}`),
+    deleteSubscription: (topic, s) => record(`deleteSubscription ${topic} ${s.protocol}:${s.endpoint}`),
+    putFunction: (name, spec) => record(`putFunction ${name} ${spec.code}`),
+    deleteFunction: (name) => record(`deleteFunction ${name}`),
+    putRule: (name) => record(`putRule ${name}`),
+    deleteRule: (name) => record(`deleteRule ${name}`),
+    putThing: (name) => record(`putThing ${name}`),
+    deleteThing: (name) => record(`deleteThing ${name}`),
+    putPolicy: (name) => record(`putPolicy ${name}`),
+    deletePolicy: (name) => record(`deletePolicy ${name}`),
+    setSimulator: (stack, spec) => record(`setSimulator ${stack} ${spec ? spec.devices : 'off'}`),
+    resourceExists: async (kind: ResourceKind, name: string) => existing.has(`${kind}:${name}`),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The resolved, validated shape of a stack: what `parseStack` returns and what
+ * the composition root's `StackTarget` receives. Everything here is plain JSON
+ * (hashable, storable); compiled SQL stays inside `rules/`.
+ */
+import type { ErrorPlace } from '../core/index.js';
+
+/** Resource kinds, in the order they are created (deletes run in reverse). */
+export const RESOURCE_KINDS = ['bucket', 'topic', 'subscription', 'function', 'policy', 'thing', 'rule'] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+export type BucketSpec = Record<string, never>;
+
+export interface TopicSpec {
+  displayName?: string;
+}
+
+/** Only `email` for now; `email-json`, `http(s)` and `function` join this union later. */
+export type SubscriptionProtocol = 'email';
+
+export interface SubscriptionSpec {
+  protocol: SubscriptionProtocol;
+  endpoint: string;
+}
+
+/** A subscription as a stack resource: it belongs to one topic. */
+export interface TopicSubscriptionSpec extends SubscriptionSpec {
+  topic: string;
+}
+
+export interface FunctionSpec {
+  /** Module path as written in the stack file, relative to the stack file. */
+  handler: string;
+  /** Named export that is the handler (`#export` in the file; default `handler`). */
+  exportName: string;
+  /** Milliseconds. */
+  timeoutMs: number;
+  /** Megabytes. */
+  memorySizeMb: number;
+  environment: Record<string, string>;
+}
+
+/** What `putFunction` receives: the spec plus the bundled code the CLI sent. */
+export interface FunctionDeploySpec extends FunctionSpec {
+  code: string;
+}
+
+/**
+ * Rule actions, one tagged variant per kind (AWS TopicRulePayload names).
+ * New kinds (sns, http, ...) are added here and in `ACTION_SCHEMAS` (schema.ts).
+ */
+export type ActionSpec =
+  | { kind: 's3'; bucket: string; key: string; contentType?: string }
+  | { kind: 'function'; name: string }
+  | { kind: 'republish'; topic: string; qos: 0 | 1 };
+
+export type ActionKind = ActionSpec['kind'];
+
+export interface RuleSpec {
+  sql: string;
+  /** AWS IoT SQL version; only `2016-03-23` is supported. */
+  sqlVersion: '2016-03-23';
+  enabled: boolean;
+  description?: string;
+  actions: ActionSpec[];
+  errorAction?: ActionSpec;
+}
+
+export interface ThingSpec {
+  attributes: Record<string, string>;
+}
+
+/** AWS IoT policy document, validated structurally. */
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+export interface PolicyDocument {
+  Version: string;
+  Statement: PolicyStatement[];
+}
+
+export interface PolicySpec {
+  document: PolicyDocument;
+}
+
+export interface SimulatorSpec {
+  devices: number;
+  /** Milliseconds between two readings of one device. */
+  intervalMs: number;
+  qos: 0 | 1;
+  namePrefix: string;
+  /** Topic with the simulator's own `${name}` placeholder left in. */
+  topic: string;
+  /** Thing the simulated devices connect as, if any. */
+  thing?: string;
+}
+
+export interface ParameterSpec {
+  description?: string;
+  default?: string;
+}
+
+/** A reference the stack makes to something it does not define itself. */
+export interface ExternalReference {
+  kind: 'bucket' | 'function' | 'thing';
+  name: string;
+  /** Where the stack file refers to it (field path like `rules.R.actions[0].s3.bucket`). */
+  place: ErrorPlace;
+}
+
+export interface StackDefinition {
+  name: string;
+  description?: string;
+  fileName: string;
+  parameters: Record<string, ParameterSpec>;
+  /** Parameter values after defaults and `--param` overrides. */
+  params: Record<string, string>;
+  buckets: Record<string, BucketSpec>;
+  topics: Record<string, TopicSpec & { subscriptions: SubscriptionSpec[] }>;
+  functions: Record<string, FunctionSpec>;
+  rules: Record<string, RuleSpec>;
+  things: Record<string, ThingSpec>;
+  policies: Record<string, PolicySpec>;
+  simulator?: SimulatorSpec;
+  /** References resolved outside this stack (deployed elsewhere); the server checks them. */
+  externalReferences: ExternalReference[];
+}

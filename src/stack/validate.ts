@@ -1,0 +1,91 @@
+/**
+ * Checks that need more than the schema: every rule's SQL compiles, every
+ * action template compiles, and every reference names something that exists
+ * (in this stack, or deployed elsewhere when the caller says so).
+ */
+import { isSluiceError, SluiceError, type ErrorPlace } from '../core/index.js';
+import { compileRule, compileTemplate } from '../rules/index.js';
+import { didYouMean } from './suggest.js';
+import type { ParsedStackFile } from './schema.js';
+import type { ActionSpec, ExternalReference } from './types.js';
+import type { FieldPath, StackLocator } from './yaml-source.js';
+
+/**
+ * How references to resources outside the stack are treated: a predicate says
+ * whether one exists; `'defer'` accepts them and lists them in
+ * `externalReferences` for the server to check (the CLI cannot know).
+ * Without either, every reference must resolve inside the stack.
+ */
+export type ExternalResources = ((kind: ExternalReference['kind'], name: string) => boolean) | 'defer';
+
+export function validateStack(stack: ParsedStackFile, locator: StackLocator, external: ExternalResources | undefined): ExternalReference[] {
+  const references: ExternalReference[] = [];
+  const reference = (kind: ExternalReference['kind'], name: string, known: Record<string, unknown>, path: FieldPath) => {
+    if (Object.hasOwn(known, name)) return;
+    if (external === 'defer') {
+      references.push({ kind, name, place: locator.place(path) });
+      return;
+    }
+    if (external?.(kind, name)) return;
+    const suggestion = didYouMean(name, Object.keys(known));
+    const hint = suggestion ? ` (did you mean '${suggestion}'?)` : '';
+    throw new SluiceError('SLUICE_ERR_STACK_REFERENCE', `unknown ${kind} '${name}': not defined in this stack nor deployed${hint}`, {
+      place: locator.place(path),
+    });
+  };
+
+  for (const [ruleName, rule] of Object.entries(stack.rules)) {
+    const rulePath = ['rules', ruleName];
+    withPlace(() => compileRule(rule.sql), (place) => sqlPlace(locator, [...rulePath, 'sql'], place));
+    const actions: Array<[ActionSpec, FieldPath]> = rule.actions.map((action, i) => [action, [...rulePath, 'actions', i]]);
+    if (rule.errorAction) actions.push([rule.errorAction, [...rulePath, 'errorAction']]);
+    for (const [action, path] of actions) validateAction(action, [...path, action.kind], stack, locator, reference);
+  }
+  const thing = stack.simulator?.thing;
+  if (thing !== undefined) reference('thing', thing, stack.things, ['simulator', 'thing']);
+  return references;
+}
+
+type Reference = (kind: ExternalReference['kind'], name: string, known: Record<string, unknown>, path: FieldPath) => void;
+
+function validateAction(action: ActionSpec, path: FieldPath, stack: ParsedStackFile, locator: StackLocator, reference: Reference): void {
+  const template = (field: string, text: string) =>
+    withPlace(() => compileTemplate(text), (place) => locator.placeInValue([...path, field], Math.max((place.column ?? 1) - 1, 0)));
+  switch (action.kind) {
+    case 's3':
+      template('bucket', action.bucket);
+      template('key', action.key);
+      // A templated bucket name is only known per message, so it cannot be checked here.
+      if (!action.bucket.includes('${')) reference('bucket', action.bucket, stack.buckets, [...path, 'bucket']);
+      return;
+    case 'function':
+      reference('function', action.name, stack.functions, [...path, 'name']);
+      return;
+    case 'republish':
+      template('topic', action.topic);
+      return;
+    default: {
+      const unknownKind: never = action;
+      throw new Error(`unhandled action kind ${JSON.stringify(unknownKind)}`);
+    }
+  }
+}
+
+/** Runs a compiler; re-throws its SluiceError with the place translated into the stack file. */
+function withPlace(compile: () => unknown, translate: (place: ErrorPlace & { offset?: number }) => ErrorPlace): void {
+  try {
+    compile();
+  } catch (error) {
+    if (!isSluiceError(error)) throw error;
+    const offset = typeof error.details?.offset === 'number' ? error.details.offset : undefined;
+    const place = translate({ ...error.place, ...(offset === undefined ? {} : { offset }) });
+    throw new SluiceError(error.code, error.message, { place, cause: error, ...(error.details ? { details: error.details } : {}) });
+  }
+}
+
+/** SQL errors carry a line and column within the SQL (and an offset, when the rules engine gives one). */
+function sqlPlace(locator: StackLocator, path: FieldPath, place: ErrorPlace & { offset?: number }): ErrorPlace {
+  if (place.offset !== undefined) return locator.placeInValue(path, place.offset);
+  if (place.line !== undefined) return locator.placeInValueAt(path, place.line, place.column ?? 1);
+  return locator.place(path);
+}
