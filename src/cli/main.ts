@@ -9,7 +9,8 @@ const program = new Command();
 program
   .name('sluice')
   .description('Sluice: a self-hosted IoT backend (MQTT broker, SQL rules, functions, storage, notifications)')
-  .option('--data <dir>', 'data directory of the server to talk to (its endpoints.json and admin-token)', process.env.SLUICE_DATA)
+  // Global, so it may stand before or after the command: `sluice up --data d` and `sluice --data d mailbox`.
+  .option('--data <dir>', 'data directory: where `up` keeps everything; where clients find endpoints.json and admin-token (default ./data)', process.env.SLUICE_DATA)
   .option('--server <url>', 'HTTP URL of the server (instead of --data)', process.env.SLUICE_SERVER)
   .option('--token <token>', 'admin token (instead of <data>/admin-token)', process.env.SLUICE_TOKEN)
   .showHelpAfterError();

@@ -7,7 +7,6 @@ import { action, collect } from './output.js';
 interface UpFlags {
   stack: string[];
   param: string[];
-  data: string;
   host: string;
   mqttPort: string;
   mqttsPort: string;
@@ -25,7 +24,6 @@ export function registerUp(program: Command): void {
     .description('start the Sluice server (broker, rules, functions, storage, notifications, API)')
     .option('--stack <file>', 'deploy a stack file at start (repeatable)', collect, [])
     .option('--param <key=value>', 'stack parameter (repeatable)', collect, [])
-    .option('--data <dir>', 'data directory', process.env.SLUICE_DATA ?? './data')
     .option('--host <addr>', 'address to listen on', process.env.SLUICE_HOST ?? '127.0.0.1')
     .option('--mqtt-port <n>', 'plaintext MQTT port (only with --insecure); 0 picks a free port', process.env.SLUICE_MQTT_PORT ?? '1883')
     .option('--mqtts-port <n>', 'MQTT over TLS port (device security, coming)', process.env.SLUICE_MQTTS_PORT ?? '8883')
@@ -35,7 +33,7 @@ export function registerUp(program: Command): void {
     .option('--simulate', 'run the stack\'s device simulator', envFlag('SLUICE_SIMULATE'))
     .option('--insecure', 'DEMO ONLY: plaintext anonymous MQTT and tokenless API on loopback', envFlag('SLUICE_INSECURE'))
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', process.env.SLUICE_LOG_LEVEL ?? 'info')
-    .action(action(async (flags: UpFlags) => runUp(flags)));
+    .action(action(async (flags: UpFlags) => runUp({ ...flags, data: program.opts<{ data?: string }>().data ?? './data' })));
 }
 
 function envFlag(name: string): boolean {
@@ -43,7 +41,7 @@ function envFlag(name: string): boolean {
   return value === '1' || value === 'true';
 }
 
-async function runUp(flags: UpFlags): Promise<void> {
+async function runUp(flags: UpFlags & { data: string }): Promise<void> {
   const envStacks = process.env.SLUICE_STACK ? process.env.SLUICE_STACK.split(',') : [];
   const envParams = process.env.SLUICE_PARAM ? process.env.SLUICE_PARAM.split(',') : [];
   const options: ServerOptions = {
