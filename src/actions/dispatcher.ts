@@ -39,6 +39,9 @@ export class ActionDispatcher {
   async enqueue(jobs: ReadonlyArray<ActionJob>): Promise<void> {
     for (const job of jobs) {
       while (this.#queue.length >= this.#options.maxQueued) {
+        // Start what can start first: an idle dispatcher would otherwise wait for space nobody frees.
+        this.#pump();
+        if (this.#queue.length < this.#options.maxQueued) break;
         await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
       }
       this.#queue.push(job);
@@ -70,10 +73,11 @@ export class ActionDispatcher {
   async #run(job: ActionJob): Promise<void> {
     const { ports, logger, metrics } = this.#options;
     const timer = metrics.actionSeconds.startTimer({ kind: job.target.kind });
+    let outcome: { ok: true } | { ok: false; error: string };
     try {
       await executeAction(job.target, job.input, job.id, ports);
       metrics.actions.inc({ rule: job.ruleName, kind: job.target.kind, outcome: 'success' });
-      this.#options.onSettled?.(job, { ok: true });
+      outcome = { ok: true };
     } catch (error) {
       const message = errorMessage(error);
       metrics.actions.inc({ rule: job.ruleName, kind: job.target.kind, outcome: 'failure' });
@@ -82,10 +86,12 @@ export class ActionDispatcher {
         'rule action failed',
       );
       await this.#runErrorAction(job, message);
-      this.#options.onSettled?.(job, { ok: false, error: message });
+      outcome = { ok: false, error: message };
     } finally {
       timer();
     }
+    // Outside the try: an observer that throws must not turn a success into a failure.
+    this.#options.onSettled?.(job, outcome);
   }
 
   /** AWS IoT's error action message shape, so consumers written for AWS work unchanged. */

@@ -84,7 +84,6 @@ export class RuleSet {
       try {
         const evaluation = rule.compiled.evaluate(message);
         if (!evaluation.matched) continue;
-        result.matchedRules.push(rule.definition.name);
         const input = {
           topic: message.topic,
           clientId: message.clientId,
@@ -93,17 +92,18 @@ export class RuleSet {
           value: evaluation.output.value,
         };
         const errorTarget = rule.errorAction ? renderAction(rule.errorAction, message) : undefined;
-        rule.actions.forEach((action, actionIndex) => {
-          result.jobs.push({
-            id: `${messageId}:${rule.definition.name}:${actionIndex}`,
-            ruleName: rule.definition.name,
-            actionIndex,
-            target: renderAction(action, message),
-            input,
-            originalPayload: message.payload,
-            ...(errorTarget ? { errorTarget } : {}),
-          });
-        });
+        // Render all of a rule's actions before adding any, so a failure never leaves half a rule's jobs.
+        const jobs = rule.actions.map((action, actionIndex): ActionJob => ({
+          id: `${messageId}:${rule.definition.name}:${actionIndex}`,
+          ruleName: rule.definition.name,
+          actionIndex,
+          target: renderAction(action, message),
+          input,
+          originalPayload: message.payload,
+          ...(errorTarget ? { errorTarget } : {}),
+        }));
+        result.matchedRules.push(rule.definition.name);
+        result.jobs.push(...jobs);
       } catch (error) {
         result.failures.push({
           ruleName: rule.definition.name,

@@ -20,9 +20,8 @@ export interface InboundMessage {
 
 export interface BrokerHooks {
   /**
-   * Runs before the broker acknowledges a QoS 1 message (aedes calls
-   * `published` before PUBACK), so the rules pipeline can enqueue the
-   * message's actions first. It must not throw; failures are its to report.
+   * Runs before the broker acknowledges a QoS 1 message, so the rules
+   * pipeline can enqueue the message's actions first. A rejection is logged.
    */
   onMessage(message: InboundMessage): Promise<void>;
   /** Connection policy. Devices are anonymous-with-`--insecure` until device security exists. */
@@ -49,6 +48,17 @@ export class Broker {
 
   static async create(options: BrokerOptions): Promise<Broker> {
     const { logger, hooks } = options;
+    const deliver = (packet: PublishPacket, clientId: string): Promise<void> =>
+      hooks
+        .onMessage({
+          topic: packet.topic,
+          payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+          qos: packet.qos,
+          retain: packet.retain,
+          clientId,
+          receivedAt: Date.now(),
+        })
+        .catch((error: unknown) => logger.error({ err: error, topic: packet.topic }, 'rules pipeline failed for a message'));
     const aedes = await Aedes.createBroker({
       authenticate(client, username, password, done) {
         const ok = hooks.authenticate({ clientId: client.id, username, password });
@@ -58,23 +68,18 @@ export class Broker {
         const error = Object.assign(new Error('not authorized'), { returnCode: 5 });
         return done(error as Parameters<typeof done>[0], false);
       },
+      // aedes 1.2 writes a QoS 1 PUBACK before it calls `published`, but only
+      // after `authorizePublish` calls back: so a device's message goes through
+      // the rules pipeline here, and the acknowledgement waits for it.
+      authorizePublish(client, packet, done) {
+        if (packet.topic.startsWith(SYS_PREFIX)) return done(new Error(`${SYS_PREFIX} topics are reserved`));
+        void deliver(packet, client?.id ?? '').then(() => done(null));
+      },
+      // The server's own publishes (republish actions, functions) have no
+      // client and skip authorizePublish; they reach the rules here.
       published(packet, client, done) {
-        if (packet.topic.startsWith(SYS_PREFIX)) return done(null);
-        const message: InboundMessage = {
-          topic: packet.topic,
-          payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
-          qos: packet.qos,
-          retain: packet.retain,
-          clientId: client?.id ?? '',
-          receivedAt: Date.now(),
-        };
-        hooks.onMessage(message).then(
-          () => done(null),
-          (error: unknown) => {
-            logger.error({ err: error, topic: packet.topic }, 'rules pipeline failed for a message');
-            done(null);
-          },
-        );
+        if (client || packet.topic.startsWith(SYS_PREFIX)) return done(null);
+        void deliver(packet, '').then(() => done(null));
       },
     });
     aedes.on('clientError', (client: Client, error: Error) => {

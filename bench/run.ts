@@ -1,0 +1,67 @@
+/**
+ * `npm run bench`: rules engine, topic index vs linear scan, and the broker end
+ * to end (against Mosquitto when installed). Each measurement is bounded by a
+ * message count and a time budget so the whole run stays under a minute on two
+ * cores. Prints a table; writes bench/results/latest.json.
+ */
+import { fileURLToPath } from 'node:url';
+import { findExecutable, publishLoad, startMosquitto, startSluice, type LoadOptions, type RunningBroker } from './broker.js';
+import { printReport, writeReport, type BenchReport, type Measurement } from './report.js';
+import { benchRuleEvaluation, benchTopicIndex } from './rules.js';
+
+/** Time budgets, ms. */
+const RULES_BUDGET_MS = 3_000;
+const TOPICS_BUDGET_MS = 2_500;
+const BROKER_LOAD: LoadOptions = { messages: 200_000, window: 100, budgetMs: 8_000 };
+
+const report: BenchReport = { measurements: [], ratios: [], skipped: [] };
+const progress = (text: string): void => void process.stderr.write(`${text}\n`);
+
+progress('rules engine ...');
+report.measurements.push(...benchRuleEvaluation({ messages: 1_000_000, budgetMs: RULES_BUDGET_MS }));
+
+progress('topic index vs linear scan ...');
+const topics = benchTopicIndex({ filters: 1_000, topics: 2_000, budgetMs: TOPICS_BUDGET_MS });
+report.measurements.push(topics.index, topics.linear);
+report.ratios.push({
+  name: 'topic index / linear scan',
+  value: topics.speedup,
+  note: `${topics.filters} filters, ${topics.averageMatchesPerTopic.toFixed(2)} matching filters per topic on average`,
+});
+
+async function load(name: string, start: () => Promise<RunningBroker>): Promise<Measurement> {
+  const broker = await start();
+  try {
+    return await publishLoad(name, broker.url, BROKER_LOAD);
+  } finally {
+    await broker.stop();
+  }
+}
+
+const loadLabel = `QoS 1 publish, ${BROKER_LOAD.window} in flight, 1 client`;
+progress('broker end to end: Sluice ...');
+const sluice = await load(`broker: Sluice (aedes), ${loadLabel}`, startSluice);
+report.measurements.push(sluice);
+
+const mosquittoBinary = await findExecutable('mosquitto');
+if (mosquittoBinary) {
+  progress(`broker end to end: Mosquitto (${mosquittoBinary}) ...`);
+  try {
+    const mosquitto = await load(`broker: Mosquitto, ${loadLabel}`, () => startMosquitto(mosquittoBinary));
+    report.measurements.push(mosquitto);
+    report.ratios.push({ name: 'Sluice / Mosquitto', value: sluice.rate / mosquitto.rate, note: 'same load; both brokers in their own process; Sluice runs a no-op onMessage hook' });
+  } catch (error) {
+    // The reference is optional: report why it is missing rather than lose Sluice's figures.
+    report.skipped.push({ name: 'Mosquitto reference', reason: `${mosquittoBinary} failed: ${error instanceof Error ? error.message : String(error)}` });
+  }
+} else {
+  report.skipped.push({
+    name: 'Mosquitto reference',
+    reason: "no 'mosquitto' executable on PATH or in /usr/sbin (install the Debian package `mosquitto`: apt-get install mosquitto)",
+  });
+}
+
+const file = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+printReport(report);
+await writeReport(report, file);
+process.stdout.write(`\nwrote ${file}\n`);

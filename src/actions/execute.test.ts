@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { executeAction } from './execute.js';
+import type { ActionInput, ActionTarget } from './model.js';
+import type { ActionPorts } from './ports.js';
+
+type Call = [port: string, ...args: unknown[]];
+
+/** Ports that record their arguments; `functionOutcome` is what invokeAsync reports. */
+function recordingPorts(functionOutcome: { ok: true } | { ok: false; errorMessage: string } = { ok: true }): ActionPorts & { calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    objects: {
+      async putObject(bucket, key, body, options) {
+        calls.push(['putObject', bucket, key, body, options]);
+      },
+    },
+    functions: {
+      async invokeAsync(functionName, event, requestId) {
+        calls.push(['invokeAsync', functionName, event, requestId]);
+        return functionOutcome;
+      },
+    },
+    broker: {
+      async publish(topic, payload, qos) {
+        calls.push(['publish', topic, payload, qos]);
+      },
+    },
+  };
+}
+
+const PAYLOAD = Buffer.from('{"name":"soilSensor1","humidity":22}');
+const INPUT: ActionInput = {
+  topic: 'device/soilSensor1/devicePayload',
+  clientId: 'soilSensor1',
+  timestamp: 1598536072677,
+  payload: PAYLOAD,
+  value: { name: 'soilSensor1', humidity: 22 },
+};
+const BINARY = Buffer.from([0x00, 0xff, 0x10]);
+const METADATA = { topic: INPUT.topic, clientid: 'soilSensor1', timestamp: '1598536072677' };
+
+// [case, target, input, the one port call expected]
+const CASES: Array<[string, ActionTarget, ActionInput, Call]> = [
+  ['s3 stores the payload bytes with message metadata', { kind: 's3', bucket: 'RuleFilterBucket', key: 'k' }, INPUT, ['putObject', 'RuleFilterBucket', 'k', PAYLOAD, { metadata: METADATA }]],
+  [
+    's3 passes the content type',
+    { kind: 's3', bucket: 'b', key: 'k', contentType: 'application/json' },
+    INPUT,
+    ['putObject', 'b', 'k', PAYLOAD, { contentType: 'application/json', metadata: METADATA }],
+  ],
+  ['function receives the SELECT output as its event', { kind: 'function', functionName: 'IoTFunction' }, INPUT, ['invokeAsync', 'IoTFunction', INPUT.value, 'job-1']],
+  [
+    'function receives a binary payload base64-encoded, as Lambda does',
+    { kind: 'function', functionName: 'IoTFunction' },
+    { ...INPUT, payload: BINARY, value: undefined },
+    ['invokeAsync', 'IoTFunction', BINARY.toString('base64'), 'job-1'],
+  ],
+  ['republish forwards the payload bytes at the QoS asked', { kind: 'republish', topic: 'alerts/soilSensor1', qos: 1 }, INPUT, ['publish', 'alerts/soilSensor1', PAYLOAD, 1]],
+];
+
+for (const [name, target, input, expected] of CASES) {
+  test(`executeAction: ${name}`, async () => {
+    const ports = recordingPorts();
+    await executeAction(target, input, 'job-1', ports);
+    assert.deepEqual(ports.calls, [expected]);
+  });
+}
+
+test('executeAction: a function that reports failure makes the action throw its error message', async () => {
+  const ports = recordingPorts({ ok: false, errorMessage: 'Task timed out after 10.00 seconds' });
+  await assert.rejects(executeAction({ kind: 'function', functionName: 'IoTFunction' }, INPUT, 'job-1', ports), {
+    message: 'Task timed out after 10.00 seconds',
+  });
+});
+
+test('executeAction: a port that rejects makes the action reject with the same error', async () => {
+  const ports = recordingPorts();
+  const failure = new Error('bucket RuleFilterBucket does not exist');
+  ports.objects.putObject = () => Promise.reject(failure);
+  await assert.rejects(executeAction({ kind: 's3', bucket: 'RuleFilterBucket', key: 'k' }, INPUT, 'job-1', ports), failure);
+});
