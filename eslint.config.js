@@ -12,6 +12,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
+      // The composition root declares a late-bound service (the broker) that closures read before it is assigned.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
 );

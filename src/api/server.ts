@@ -16,8 +16,8 @@ import { systemRoutes } from './routes-system.js';
 export async function createApi(server: Server, deps: ApiDeps, logger: Logger): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     // pino's Logger is a FastifyBaseLogger; the annotation keeps the instance type the plugins expect.
-    loggerInstance: logger.child({ component: 'api' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Request lines are info-level; at warn the log keeps errors without one line per request.
+    loggerInstance: logger.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger,
     serverFactory: (handler) => {
       server.on('request', handler);
       return server;

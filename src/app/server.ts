@@ -21,6 +21,7 @@ import { openSqliteStateStore } from '../state/index.js';
 import { createFsObjectStore } from '../storage/index.js';
 import { dataPaths, ensureDataDir, loadOrCreateAdminToken, writeAtomically } from './data-dir.js';
 import { createMessagePipeline } from './pipeline.js';
+import { pendingConfirmations, type PendingConfirmation } from './pending-confirmations.js';
 import { createStackTarget } from './stack-target.js';
 
 export interface Endpoints {
@@ -38,6 +39,8 @@ export interface RunningServer {
   publicUrl: string;
   /** Deployed stacks' simulator settings, by stack name. */
   simulators: ReadonlyMap<string, SimulatorSpec>;
+  /** Pending email subscriptions, with their confirmation link when mail goes to the dev mailbox. */
+  pendingConfirmations(): Promise<PendingConfirmation[]>;
   deploy(request: StackDeployRequest): Promise<Awaited<ReturnType<StackService['deploy']>>>;
   /** Stops accepting, finishes in-flight work, closes stores. Safe to call twice. */
   close(): Promise<void>;
@@ -185,6 +188,7 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
       adminToken,
       publicUrl,
       simulators,
+      pendingConfirmations: () => pendingConfirmations(notify, mailbox),
       deploy: (request) => stacks.deploy(request),
       close: () => (closing ??= closeAll()),
     };

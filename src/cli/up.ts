@@ -78,6 +78,7 @@ async function runUp(flags: UpFlags & { data: string }): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   printBanner(server);
+  await printPendingConfirmations(server);
   if (server.config.simulate) simulator = await runSimulator(server, logger);
   process.stdout.write('Press Ctrl+C to stop.\n');
 }
@@ -112,6 +113,17 @@ function printBanner(server: RunningServer): void {
   }
   lines.push('Watch the traffic: npx sluice sub "#"', '');
   process.stdout.write(lines.join('\n'));
+}
+
+async function printPendingConfirmations(server: RunningServer): Promise<void> {
+  for (const pending of await server.pendingConfirmations()) {
+    const where = pending.link
+      ? `open this link to confirm it:\n  ${pending.link}`
+      : server.config.smtp
+        ? `its confirmation email went out through ${server.config.smtp}`
+        : 'find its confirmation email with "npx sluice mailbox"';
+    process.stdout.write(`Email subscription ${pending.endpoint} to topic ${pending.topic} is pending: ${where}\n`);
+  }
 }
 
 async function runSimulator(server: RunningServer, logger: ReturnType<typeof createLogger>): Promise<RunningSimulator | undefined> {

@@ -37,7 +37,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const payload = JSON.stringify(soilReading(name, Date.now(), options.random));
     try {
       await client.publishAsync(topic, payload, { qos: options.qos });
-      options.logger.info({ topic, payload }, 'simulator published');
+      options.logger.debug({ topic, payload }, 'simulator published');
       options.onPublish?.(topic, payload);
     } catch (error) {
       options.logger.warn({ topic, err: (error as Error).message }, 'simulator publish failed; will try again next interval');
