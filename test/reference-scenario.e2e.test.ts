@@ -124,6 +124,7 @@ test('a non-JSON payload is counted and logged, and the server keeps serving', a
   await server.settle();
   const metrics = await (await fetch(`${server.endpoints.http}/metrics`)).text();
   assert.match(metrics, /sluice_rule_errors_total\{rule="SoilHumidityAlertRule",reason="payload_not_json"\} 1/);
+  assert.match(metrics, /^sluice_connected_clients 1$/m, 'the device is the one connected client');
   // SELECT * without WHERE passes any payload through, so the store-all rule still keeps it.
   const stored = [...(await storedObjects('soilSensor3')).values()];
   assert.ok(stored.some((b) => b.toString() === 'not json at all'));

@@ -68,3 +68,24 @@ test('up --simulate runs the stack\'s sensors: a reading from each of soilSensor
   assert.match(server.stdout, /Simulating soilSensor1, soilSensor2, soilSensor3/);
   assert.equal(await server.stop('SIGINT'), 0);
 });
+
+test('every up flag can come from a SLUICE_* environment variable', async () => {
+  const dataDir = await tempDir();
+  const server = await SluiceServer.start(dataDir, [], {
+    portFlags: false,
+    env: {
+      SLUICE_HTTP_PORT: '0',
+      SLUICE_MQTT_PORT: '0',
+      SLUICE_INSECURE: '1',
+      SLUICE_STACK: 'stacks/soil-moisture.yaml',
+      SLUICE_PARAM: 'alertEmail=env@example.org',
+      SLUICE_PUBLIC_URL: 'https://sluice.example.org',
+    },
+  });
+  servers.push(server);
+  assert.ok(server.endpoints.mqtt, 'SLUICE_INSECURE opened the plaintext listener');
+  assert.notEqual(new URL(server.endpoints.http).port, '8080', 'SLUICE_HTTP_PORT=0 picked a free port');
+  assert.match(server.stdout, /env@example\.org to topic humidity-alerts is pending/);
+  assert.match(server.stdout, /https:\/\/sluice\.example\.org\/notify\/confirm\//, 'links use SLUICE_PUBLIC_URL');
+  assert.equal(await server.stop('SIGTERM'), 0);
+});

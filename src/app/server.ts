@@ -5,6 +5,7 @@ import { createApi } from '../api/index.js';
 import { Broker, tokenMatches } from '../broker/index.js';
 import {
   Metrics,
+  SluiceError,
   createLogger,
   errorMessage,
   resolveServerConfig,
@@ -148,11 +149,14 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
       },
     });
     const brokerRef = broker;
+    metrics.observeConnectedClients(() => brokerRef.connectedClients);
     cleanups.push(() => brokerRef.close());
     brokerRef.attachWebSocket(httpServer, '/mqtt');
     const endpoints: Endpoints = { ws: `${httpUrl.replace(/^http/, 'ws')}/mqtt`, http: httpUrl };
     if (config.insecure) {
-      const address = await brokerRef.listenTcp(config.host, config.mqttPort);
+      const address = await brokerRef.listenTcp(config.host, config.mqttPort).catch((error: NodeJS.ErrnoException) => {
+        throw listenError(error, config.host, config.mqttPort, '--mqtt-port');
+      });
       endpoints.mqtt = `mqtt://${urlHost(config.host)}:${address.port}`;
     }
 
@@ -200,12 +204,29 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
 
 function listen(server: HttpServer, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port, '--http-port')));
     server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
+}
+
+/** A port in use is the commonest start-up failure: say which flag moves it. */
+export function listenError(error: NodeJS.ErrnoException, host: string, port: number, flag: string): Error {
+  if (error.code === 'EADDRINUSE') {
+    return new SluiceError('SLUICE_ERR_CONFIG_INVALID', `${host}:${port} is already in use; pass ${flag} with another port, or 0 for a free one`, {
+      place: { field: flag },
+      cause: error,
+    });
+  }
+  if (error.code === 'EACCES') {
+    return new SluiceError('SLUICE_ERR_CONFIG_INVALID', `not allowed to listen on ${host}:${port}; choose a port above 1023 with ${flag}`, {
+      place: { field: flag },
+      cause: error,
+    });
+  }
+  return error;
 }
 
 function closeHttp(server: HttpServer): Promise<void> {

@@ -48,11 +48,19 @@ export class Metrics {
     labelNames: ['protocol', 'outcome'] as const,
     registers: [this.registry],
   });
-  readonly connectedClients = new Gauge({
+  #countClients: () => number = () => 0;
+  readonly connectedClients: Gauge = new Gauge({
     name: 'sluice_connected_clients',
     help: 'MQTT clients connected now',
     registers: [this.registry],
+    // Read at scrape time rather than tracked on every connect and disconnect.
+    collect: (): void => this.connectedClients.set(this.#countClients()),
   });
+
+  /** The broker exists after the metrics do; it reports its client count through this. */
+  observeConnectedClients(count: () => number): void {
+    this.#countClients = count;
+  }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });

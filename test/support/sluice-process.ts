@@ -46,12 +46,14 @@ export class SluiceServer {
     child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
   }
 
-  static async start(dataDir: string, args: string[]): Promise<SluiceServer> {
-    const child = spawn(
-      process.execPath,
-      [SLUICE_BIN, 'up', '--data', dataDir, '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn', ...args],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+  /** Ports are 0 (free) unless `portFlags` is false, for tests that set them through SLUICE_* variables. */
+  static async start(dataDir: string, args: string[], options: { env?: NodeJS.ProcessEnv; portFlags?: boolean } = {}): Promise<SluiceServer> {
+    const ports = options.portFlags === false ? [] : ['--http-port', '0', '--mqtt-port', '0'];
+    const child = spawn(process.execPath, [SLUICE_BIN, 'up', '--data', dataDir, ...ports, '--log-level', 'warn', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const server = new SluiceServer(child);
     await server.#waitForOutput('Sluice is up.', 60_000);
     server.endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
