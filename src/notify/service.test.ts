@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashToken, isSluiceError, silentLogger, type ErrorCode } from '../core/index.js';
 import { NotificationService } from './service.js';
-import { createMemoryStateStore } from './test-support.js';
+import type { StateStore } from '../core/index.js';
+import { createMemoryStateStore } from '../state/index.js';
+
+/** A collection's documents by id, to check what is stored (never a plain token). */
+async function dump(state: StateStore, name: string): Promise<Record<string, unknown>> {
+  return Object.fromEntries((await state.collection(name).list()).map((entry) => [entry.id, entry.doc]));
+}
 import { createMemoryTransport } from './transport/memory.js';
 import type { MailMessage, MailTransport, MailboxEntry } from './transport/port.js';
 import { CONFIRM_TOKEN_TTL_MS } from './tokens.js';
@@ -59,10 +65,10 @@ test('subscribe: the subscription is pending and a confirmation mail with the li
   assert.ok(mail.html?.includes(`href="${PUBLIC_URL}/notify/confirm/${token}"`));
 
   // Stored only hashed: the secret appears nowhere in the state.
-  const tokens = ctx.state.dump('notify.tokens');
+  const tokens = (await dump(ctx.state, 'notify.tokens'));
   assert.deepEqual(tokens[hashToken(token)], { purpose: 'confirm', subscriptionId: sub.id, expiresAt: ctx.clock.t + CONFIRM_TOKEN_TTL_MS });
   for (const name of ['notify.tokens', 'notify.subscriptions', 'notify.topics']) {
-    assert.ok(!JSON.stringify(ctx.state.dump(name)).includes(token), `${name} holds the token in clear`);
+    assert.ok(!JSON.stringify((await dump(ctx.state, name))).includes(token), `${name} holds the token in clear`);
   }
 });
 
@@ -140,7 +146,7 @@ test('unsubscribe: the link from a notification removes the subscription; no mor
   assert.deepEqual((await ctx.service.publish({ topic: 'alerts', ...ALERT })).deliveries, []);
   assert.equal(ctx.mail.sent.length, sent);
   assert.deepEqual(await ctx.service.listSubscriptions('alerts'), []);
-  assert.deepEqual(ctx.state.dump('notify.tokens'), {}, 'all its links are gone');
+  assert.deepEqual((await dump(ctx.state, 'notify.tokens')), {}, 'all its links are gone');
   await assert.rejects(ctx.service.unsubscribe(token), isCode('SLUICE_ERR_TOKEN_INVALID'));
 });
 
@@ -272,7 +278,7 @@ test('subscribe: when the confirmation cannot be sent, nothing is kept and a ret
   await ctx.service.createTopic('alerts');
   await assert.rejects(ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'ops@example.com' }), /relay down/);
   assert.deepEqual(await ctx.service.listSubscriptions(), []);
-  assert.deepEqual(ctx.state.dump('notify.tokens'), {});
+  assert.deepEqual((await dump(ctx.state, 'notify.tokens')), {});
   down = false;
   await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'ops@example.com' });
   assert.equal(memory.sent.length, 1);
@@ -295,7 +301,7 @@ test('topics: create is idempotent, get by name or ARN, delete removes subscript
   assert.equal(await ctx.service.deleteTopic(topic.arn), true);
   assert.equal(await ctx.service.deleteTopic('alerts'), false);
   assert.deepEqual(await ctx.service.listSubscriptions(), []);
-  assert.deepEqual(ctx.state.dump('notify.tokens'), {});
+  assert.deepEqual((await dump(ctx.state, 'notify.tokens')), {});
   assert.deepEqual((await ctx.service.listTopics()).map((t) => t.name), ['b-topic']);
 });
 
@@ -304,7 +310,7 @@ test('unsubscribeById: by id or ARN; false when there is none', async () => {
   const sub = await confirmedSubscriber(ctx);
   assert.equal(await ctx.service.unsubscribeById(sub.arn), true);
   assert.equal(await ctx.service.unsubscribeById(sub.id), false);
-  assert.deepEqual(ctx.state.dump('notify.tokens'), {});
+  assert.deepEqual((await dump(ctx.state, 'notify.tokens')), {});
 });
 
 test('publish: the message and subject are checked', async () => {

@@ -20,21 +20,24 @@ function request(overrides: Partial<StackDeployRequest> = {}): StackDeployReques
   return { fileName: FIXTURE, source: SOURCE, params: {}, functions: { alert: { code: 'export const handler = () => 1;' } }, ...overrides };
 }
 
+/** What deploying (or restoring) the fixture does to an empty target, in dependency order. */
+const CREATE_ALL_IN_ORDER = [
+  'putBucket archive-bucket',
+  'putTopic alerts',
+  'putSubscription alerts email:ops@example.com',
+  'putFunction alert export const handler = () => 1;',
+  'putPolicy sensor-policy',
+  'putThing sensor-thing',
+  'putRule Archive',
+  'putRule Alert',
+];
+
 test('first deploy creates everything in dependency order and records the stack', async () => {
   const { target, service } = setup();
   const result = await service.deploy(request());
   assert.equal(result.applied, true);
   assert.ok(result.plan.every((s) => s.action === 'create'));
-  assert.deepEqual(target.calls, [
-    'putBucket archive-bucket',
-    'putTopic alerts',
-    'putSubscription alerts email:ops@example.com',
-    'putFunction alert export const handler = () => 1;',
-    'putPolicy sensor-policy',
-    'putThing sensor-thing',
-    'putRule Archive',
-    'putRule Alert',
-  ]);
+  assert.deepEqual(target.calls, CREATE_ALL_IN_ORDER);
   const record = await service.get('fixture-minimal');
   assert.equal(record?.deployedAt, '2024-01-01T00:00:00.000Z');
   assert.equal(record?.resources.length, 8);
@@ -53,16 +56,7 @@ test('restore replays every deployed resource into a fresh target, function code
   const target = recordingTarget();
   const restarted = new StackService({ state, target, logger: silentLogger() });
   await restarted.restore();
-  assert.deepEqual(target.calls, [
-    'putBucket archive-bucket',
-    'putTopic alerts',
-    'putSubscription alerts email:ops@example.com',
-    'putFunction alert export const handler = () => 1;',
-    'putPolicy sensor-policy',
-    'putThing sensor-thing',
-    'putRule Archive',
-    'putRule Alert',
-  ]);
+  assert.deepEqual(target.calls, CREATE_ALL_IN_ORDER);
 });
 
 test('deploying the same file twice changes nothing', async () => {
