@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: rules engine, topic index vs linear scan, and the broker end
- * to end (against Mosquitto when installed). Each measurement is bounded by a
+ * to end (against Mosquitto when installed), and the reference scenario's
+ * whole pipeline. Each measurement is bounded by a
  * message count and a time budget so the whole run stays under a minute on two
  * cores. Prints a table; writes bench/results/latest.json.
  */
 import { fileURLToPath } from 'node:url';
 import { findExecutable, publishLoad, startMosquitto, startSluice, type LoadOptions, type RunningBroker } from './broker.js';
 import { printReport, writeReport, type BenchReport, type Measurement } from './report.js';
+import { benchReferencePipeline } from './pipeline.js';
 import { benchRuleEvaluation, benchTopicIndex } from './rules.js';
 
 /** Time budgets, ms. */
@@ -58,6 +60,18 @@ if (mosquittoBinary) {
   report.skipped.push({
     name: 'Mosquitto reference',
     reason: "no 'mosquitto' executable on PATH or in /usr/sbin (install the Debian package `mosquitto`: apt-get install mosquitto)",
+  });
+}
+
+progress('reference scenario pipeline: sluice up with stacks/soil-moisture.yaml ...');
+const pipeline = await benchReferencePipeline({ messages: 20_000, window: 100, budgetMs: 8_000 });
+report.measurements.push(...pipeline);
+const processed = pipeline[1];
+if (processed) {
+  report.ratios.push({
+    name: 'full pipeline / bare broker',
+    value: processed.rate / sluice.rate,
+    note: 'what rules, an fsynced object write and a function invocation per message cost against the no-op hook',
   });
 }
 
