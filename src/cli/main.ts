@@ -13,6 +13,7 @@ program
   .option('--data <dir>', 'data directory: where `up` keeps everything; where clients find endpoints.json and admin-token (default ./data)', process.env.SLUICE_DATA)
   .option('--server <url>', 'HTTP URL of the server (instead of --data)', process.env.SLUICE_SERVER)
   .option('--token <token>', 'admin token (instead of <data>/admin-token)', process.env.SLUICE_TOKEN)
+  .configureHelp({ showGlobalOptions: true })
   .showHelpAfterError();
 
 const connection = (): ConnectionOptions => {
