@@ -1,0 +1,82 @@
+import type { ActionJob, ActionTarget, RuleRetryLimits } from '../model.js';
+
+/**
+ * How an `ActionJob` is stored: JSON text, Buffers as base64. Every queue
+ * driver stores this form (the memory driver too), so a test cannot pass by
+ * sharing references with the caller. `v` lets a later Sluice read jobs a
+ * previous version queued.
+ */
+interface EncodedJobV1 {
+  v: 1;
+  id: string;
+  ruleName: string;
+  actionIndex: number;
+  target: ActionTarget;
+  errorTarget?: ActionTarget;
+  retry?: RuleRetryLimits;
+  input: {
+    topic: string;
+    clientId: string;
+    timestamp: number;
+    /** base64 of `input.payload` */
+    payload: string;
+    /** Absent when the job's value is undefined (a binary payload passed through); JSON has no undefined. */
+    value?: unknown;
+  };
+  /** base64 of `originalPayload` */
+  originalPayload: string;
+}
+
+/**
+ * `input.value` must be a JSON value (what the rules SQL produces); a BigInt
+ * makes this throw, which the queue reports to that enqueue call alone.
+ */
+export function encodeJob(job: ActionJob): string {
+  // Fields are copied by name so nothing but the model's fields is persisted.
+  const encoded: EncodedJobV1 = {
+    v: 1,
+    id: job.id,
+    ruleName: job.ruleName,
+    actionIndex: job.actionIndex,
+    target: job.target,
+    input: {
+      topic: job.input.topic,
+      clientId: job.input.clientId,
+      timestamp: job.input.timestamp,
+      payload: job.input.payload.toString('base64'),
+    },
+    originalPayload: job.originalPayload.toString('base64'),
+  };
+  if (job.input.value !== undefined) encoded.input.value = job.input.value;
+  if (job.errorTarget !== undefined) encoded.errorTarget = job.errorTarget;
+  if (job.retry !== undefined) encoded.retry = job.retry;
+  return JSON.stringify(encoded);
+}
+
+export function decodeJob(text: string): ActionJob {
+  const encoded = JSON.parse(text) as Partial<EncodedJobV1> | null;
+  // The queue file is ours, so this is a version check and a tripwire for a
+  // corrupted row, not input validation.
+  if (encoded === null || typeof encoded !== 'object' || encoded.v !== 1 || !encoded.input || typeof encoded.originalPayload !== 'string') {
+    throw new Error(`stored action job is not in a known encoding (v=${JSON.stringify(encoded?.v)})`);
+  }
+  const { input } = encoded;
+  const job: ActionJob = {
+    id: encoded.id as string,
+    ruleName: encoded.ruleName as string,
+    actionIndex: encoded.actionIndex as number,
+    target: encoded.target as ActionTarget,
+    input: {
+      topic: input.topic,
+      clientId: input.clientId,
+      timestamp: input.timestamp,
+      payload: Buffer.from(input.payload, 'base64'),
+      // The model's `value` key is always present, undefined for binary payloads.
+      value: 'value' in input ? input.value : undefined,
+    },
+    originalPayload: Buffer.from(encoded.originalPayload, 'base64'),
+  };
+  if (encoded.errorTarget !== undefined) job.errorTarget = encoded.errorTarget;
+  if (encoded.retry !== undefined) job.retry = encoded.retry;
+  return job;
+}

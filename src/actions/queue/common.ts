@@ -1,0 +1,51 @@
+import { SluiceError, type Clock } from '../../core/index.js';
+import type { DeadLetterFilter } from './port.js';
+
+/** Options every driver accepts. */
+export interface ActionQueueOptions {
+  /** Stamps `enqueuedAt` (and the first `notBefore`) on enqueue, which takes no `now`; defaults to the system clock. */
+  clock?: Clock;
+}
+
+/**
+ * A dead-letter filter resolved against `now`: absolute `deadAt` bounds, both
+ * inclusive, so `olderThanMs: 0` means "all" and the drivers agree at the edges.
+ */
+export interface DeadLetterBounds {
+  jobId?: string;
+  ruleName?: string;
+  /** deadAt <= this (from `olderThanMs`) */
+  deadAtMax?: number;
+  /** deadAt >= this (from `newerThanMs`) */
+  deadAtMin?: number;
+  /** Infinity when the filter has no limit. */
+  limit: number;
+}
+
+export function deadLetterBounds(filter: DeadLetterFilter & { jobId?: string }, now: number): DeadLetterBounds {
+  const bounds: DeadLetterBounds = { limit: toLimit(filter.limit) };
+  if (filter.jobId !== undefined) bounds.jobId = filter.jobId;
+  if (filter.ruleName !== undefined) bounds.ruleName = filter.ruleName;
+  if (filter.olderThanMs !== undefined) bounds.deadAtMax = now - filter.olderThanMs;
+  if (filter.newerThanMs !== undefined) bounds.deadAtMin = now - filter.newerThanMs;
+  return bounds;
+}
+
+export function matchesDeadLetter(bounds: DeadLetterBounds, row: { id: string; rule: string; deadAt: number }): boolean {
+  return (
+    (bounds.jobId === undefined || row.id === bounds.jobId) &&
+    (bounds.ruleName === undefined || row.rule === bounds.ruleName) &&
+    (bounds.deadAtMax === undefined || row.deadAt <= bounds.deadAtMax) &&
+    (bounds.deadAtMin === undefined || row.deadAt >= bounds.deadAtMin)
+  );
+}
+
+/** undefined → no limit; a negative or NaN limit leases nothing rather than everything (SQLite reads LIMIT -1 as "all"). */
+export function toLimit(limit: number | undefined): number {
+  if (limit === undefined) return Infinity;
+  return limit > 0 ? Math.floor(limit) : 0;
+}
+
+export function queueClosedError(): SluiceError {
+  return new SluiceError('SLUICE_ERR_INTERNAL', 'the action queue is closed');
+}

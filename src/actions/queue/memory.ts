@@ -1,0 +1,161 @@
+import { systemClock } from '../../core/index.js';
+import type { ActionJob } from '../model.js';
+import { decodeJob, encodeJob } from './codec.js';
+import { deadLetterBounds, matchesDeadLetter, queueClosedError, toLimit, type ActionQueueOptions } from './common.js';
+import { targetKey, type ActionQueue, type DeadLetter, type DeadLetterFilter, type QueuedJob } from './port.js';
+
+/** One job as the SQLite driver's row holds it; `body` is the codec's text, never the caller's object. */
+interface Row {
+  id: string;
+  rule: string;
+  target: string;
+  body: string;
+  attempts: number;
+  enqueuedAt: number;
+  notBefore: number;
+  state: 'ready' | 'leased' | 'dead';
+  lastError?: string;
+  deadAt?: number;
+  /** JSON of DeadLetter['failures'], stored as text for the same reason as `body`. */
+  failures?: string;
+}
+
+/**
+ * The in-memory driver, for tests and `--no-persist` runs: the same contract
+ * as SQLite, nothing survives the process. A Map keeps insertion order, which
+ * plays the part of SQLite's rowid as the tie-break among equal `enqueuedAt`.
+ */
+export function createMemoryActionQueue(options: ActionQueueOptions = {}): ActionQueue {
+  const clock = options.clock ?? systemClock;
+  const rows = new Map<string, Row>();
+  let closed = false;
+
+  const assertOpen = (): void => {
+    if (closed) throw queueClosedError();
+  };
+  const active = (id: string): Row | undefined => {
+    const row = rows.get(id);
+    return row && row.state !== 'dead' ? row : undefined;
+  };
+  const byEnqueuedAt = (a: Row, b: Row): number => a.enqueuedAt - b.enqueuedAt;
+  const deadMatching = (filter: DeadLetterFilter & { jobId?: string }, now: number): Row[] => {
+    const bounds = deadLetterBounds(filter, now);
+    // Array.prototype.sort is stable, so equal deadAt keep insertion order.
+    return [...rows.values()]
+      .filter((row) => row.state === 'dead' && matchesDeadLetter(bounds, { id: row.id, rule: row.rule, deadAt: row.deadAt ?? 0 }))
+      .sort((a, b) => (a.deadAt ?? 0) - (b.deadAt ?? 0))
+      .slice(0, bounds.limit);
+  };
+  const toDeadLetter = (row: Row): DeadLetter => ({
+    job: decodeJob(row.body),
+    attempts: row.attempts,
+    enqueuedAt: row.enqueuedAt,
+    deadAt: row.deadAt ?? 0,
+    failures: JSON.parse(row.failures ?? '[]') as DeadLetter['failures'],
+  });
+
+  return {
+    async enqueue(jobs: ReadonlyArray<ActionJob>) {
+      assertOpen();
+      const now = clock.now();
+      // Encode all first, so a job that cannot be encoded leaves the whole call unapplied, as a rolled-back transaction would.
+      const encoded = jobs.map((job) => ({ job, body: encodeJob(job) }));
+      for (const { job, body } of encoded) {
+        if (rows.has(job.id)) continue;
+        rows.set(job.id, { id: job.id, rule: job.ruleName, target: targetKey(job), body, attempts: 0, enqueuedAt: now, notBefore: now, state: 'ready' });
+      }
+    },
+    async lease(limit, now, leaseOptions) {
+      assertOpen();
+      const skip = leaseOptions?.skipTargets;
+      const ready = [...rows.values()]
+        .filter((row) => row.state === 'ready' && row.notBefore <= now && !skip?.has(row.target))
+        .sort(byEnqueuedAt)
+        .slice(0, toLimit(limit));
+      return ready.map((row): QueuedJob => {
+        row.state = 'leased';
+        const queued: QueuedJob = { job: decodeJob(row.body), attempts: row.attempts, enqueuedAt: row.enqueuedAt, notBefore: row.notBefore };
+        if (row.lastError !== undefined) queued.lastError = row.lastError;
+        return queued;
+      });
+    },
+    async complete(jobId) {
+      assertOpen();
+      if (active(jobId)) rows.delete(jobId);
+    },
+    async retry(jobId, notBefore, error) {
+      assertOpen();
+      const row = active(jobId);
+      if (!row) return;
+      row.state = 'ready';
+      row.attempts += 1;
+      row.notBefore = notBefore;
+      row.lastError = error;
+    },
+    async deadLetter(jobId, failures, now) {
+      assertOpen();
+      const row = active(jobId);
+      if (!row) return;
+      row.state = 'dead';
+      // The attempt that ended in the dead letter counts, as retry counts its own.
+      row.attempts += 1;
+      row.deadAt = now;
+      row.failures = JSON.stringify(failures);
+    },
+    async listDeadLetters(filter, now) {
+      assertOpen();
+      return deadMatching(filter, now).map(toDeadLetter);
+    },
+    async getDeadLetter(jobId) {
+      assertOpen();
+      const row = rows.get(jobId);
+      return row?.state === 'dead' ? toDeadLetter(row) : undefined;
+    },
+    async replayDeadLetters(filter, now) {
+      assertOpen();
+      return deadMatching(filter, now).map((row) => {
+        row.state = 'ready';
+        row.attempts = 0;
+        row.notBefore = now;
+        delete row.lastError;
+        delete row.deadAt;
+        delete row.failures;
+        return row.id;
+      });
+    },
+    async purgeDeadLetters(filter, now) {
+      assertOpen();
+      const dead = deadMatching(filter, now);
+      for (const row of dead) rows.delete(row.id);
+      return dead.length;
+    },
+    async nextReadyAt() {
+      assertOpen();
+      let earliest: number | undefined;
+      for (const row of rows.values()) {
+        if (row.state === 'ready' && (earliest === undefined || row.notBefore < earliest)) earliest = row.notBefore;
+      }
+      return earliest;
+    },
+    async stats(now) {
+      assertOpen();
+      const depthByRule: Record<string, number> = {};
+      let depth = 0;
+      let deadLetters = 0;
+      let oldest = Infinity;
+      for (const row of rows.values()) {
+        if (row.state === 'dead') {
+          deadLetters += 1;
+          continue;
+        }
+        depth += 1;
+        depthByRule[row.rule] = (depthByRule[row.rule] ?? 0) + 1;
+        oldest = Math.min(oldest, row.enqueuedAt);
+      }
+      return { depthByRule, depth, oldestAgeMs: depth === 0 ? 0 : Math.max(0, now - oldest), deadLetters };
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

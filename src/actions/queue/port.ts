@@ -1,0 +1,97 @@
+import type { ActionJob } from '../model.js';
+
+/**
+ * The durable action queue port. The embedded driver is SQLite (WAL, group
+ * commit); a cluster driver (PostgreSQL or Redis) implements the same
+ * contract later. Every driver passes `contract.ts`.
+ *
+ * A job's life: ready → leased (one executor runs it) → done (deleted), or
+ * back to ready with a later `notBefore` (retry), or dead (dead-letter store).
+ * Leases do not survive a restart: `open` makes every leased job ready again,
+ * which is what makes execution at-least-once across crashes.
+ */
+export interface QueuedJob {
+  job: ActionJob;
+  /** Attempts already made (0 for a new job). */
+  attempts: number;
+  /** ms since the epoch when the job was first enqueued. */
+  enqueuedAt: number;
+  /** ms since the epoch before which the job must not run. */
+  notBefore: number;
+  lastError?: string;
+}
+
+export interface DeadLetter {
+  job: ActionJob;
+  attempts: number;
+  enqueuedAt: number;
+  /** ms since the epoch when it was dead-lettered. */
+  deadAt: number;
+  /** AWS's failure shape: what failed, where, and why (the last error). */
+  failures: Array<{ failedAction: string; failedResource: string; errorMessage: string }>;
+}
+
+export interface DeadLetterFilter {
+  ruleName?: string;
+  /** Only dead letters older than this many ms. */
+  olderThanMs?: number;
+  /** Only dead letters newer than this many ms. */
+  newerThanMs?: number;
+  limit?: number;
+}
+
+export interface QueueStats {
+  /** Jobs ready or leased, per rule. */
+  depthByRule: Record<string, number>;
+  depth: number;
+  /** Age in ms of the oldest job not yet done (0 when empty). */
+  oldestAgeMs: number;
+  deadLetters: number;
+}
+
+export interface ActionQueue {
+  /**
+   * Durably records jobs; resolves once they are committed (group commit:
+   * concurrent calls share one transaction). Re-enqueueing an id that is
+   * already queued or dead is a no-op, so a redelivered message does not
+   * double its jobs.
+   */
+  enqueue(jobs: ReadonlyArray<ActionJob>): Promise<void>;
+  /**
+   * Leases up to `limit` ready jobs whose `notBefore` has passed, oldest
+   * first, skipping jobs whose target key is in `busyTargets`.
+   */
+  lease(limit: number, now: number, options?: { skipTargets?: ReadonlySet<string> }): Promise<QueuedJob[]>;
+  /** The job is done: removed. */
+  complete(jobId: string): Promise<void>;
+  /** Back to ready, to run at `notBefore`, with one more attempt counted. */
+  retry(jobId: string, notBefore: number, error: string): Promise<void>;
+  /** Moves a job to the dead-letter store. */
+  deadLetter(jobId: string, failures: DeadLetter['failures'], now: number): Promise<void>;
+  listDeadLetters(filter: DeadLetterFilter, now: number): Promise<DeadLetter[]>;
+  getDeadLetter(jobId: string): Promise<DeadLetter | undefined>;
+  /** Moves dead letters back to the queue as new attempts (attempts reset); returns their ids. */
+  replayDeadLetters(filter: DeadLetterFilter & { jobId?: string }, now: number): Promise<string[]>;
+  /** Deletes dead letters; returns how many. */
+  purgeDeadLetters(filter: DeadLetterFilter & { jobId?: string }, now: number): Promise<number>;
+  /** Earliest `notBefore` among ready jobs, so the executor can sleep until then; undefined when none. */
+  nextReadyAt(): Promise<number | undefined>;
+  stats(now: number): Promise<QueueStats>;
+  close(): Promise<void>;
+}
+
+/** Jobs for the same target share a key, so per-target concurrency can be enforced. */
+export function targetKey(job: ActionJob): string {
+  const target = job.target;
+  switch (target.kind) {
+    case 's3':
+      return `s3:${target.bucket}`;
+    case 'function':
+      return `function:${target.functionName}`;
+    case 'republish':
+      return 'republish';
+    case 'http':
+      // Per origin (scheme, host, port): one slow web service parks only its own jobs.
+      return `http:${URL.canParse(target.url) ? new URL(target.url).origin : 'invalid'}`;
+  }
+}

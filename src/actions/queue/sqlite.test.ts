@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { manualClock, testJob } from './fixtures.js';
+import { openSqliteActionQueue } from './sqlite.js';
+
+const FAILURE = { failedAction: 'LambdaAction', failedResource: 'IoTFunction', errorMessage: 'boom' };
+
+async function withDir(fn: (file: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-queue-'));
+  try {
+    await fn(join(dir, 'nested', 'queue.db'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('sqlite: ready, retried and dead jobs survive close and reopen byte-exact', () =>
+  withDir(async (file) => {
+    const clock = manualClock();
+    const t0 = clock.t;
+    const binary = testJob('bin', { value: undefined, payload: Buffer.from([0, 1, 254, 255]) });
+    const first = openSqliteActionQueue(file, { clock });
+    await first.enqueue([binary, testJob('retried'), testJob('dead', { ruleName: 'r2' })]);
+    await first.lease(3, t0);
+    await first.retry('retried', t0 + 50, 'timeout');
+    await first.deadLetter('dead', [FAILURE], t0 + 10);
+    await first.retry('bin', t0, 'x');
+    await first.close();
+
+    const second = openSqliteActionQueue(file, { clock });
+    const leased = await second.lease(10, t0 + 50);
+    assert.deepEqual(leased, [
+      { job: binary, attempts: 1, enqueuedAt: t0, notBefore: t0, lastError: 'x' },
+      { job: testJob('retried'), attempts: 1, enqueuedAt: t0, notBefore: t0 + 50, lastError: 'timeout' },
+    ]);
+    assert.deepEqual(await second.getDeadLetter('dead'), { job: testJob('dead', { ruleName: 'r2' }), attempts: 1, enqueuedAt: t0, deadAt: t0 + 10, failures: [FAILURE] });
+    await second.close();
+  }));
+
+test('sqlite: a job leased and never completed is ready again after reopen', () =>
+  withDir(async (file) => {
+    const clock = manualClock();
+    const first = openSqliteActionQueue(file, { clock });
+    await first.enqueue([testJob('a'), testJob('b')]);
+    assert.equal((await first.lease(1, clock.t)).length, 1);
+    await first.close(); // the executor "crashed" holding the lease on a
+
+    const second = openSqliteActionQueue(file, { clock });
+    const again = await second.lease(10, clock.t);
+    assert.deepEqual(again.map((q) => [q.job.id, q.attempts]), [['a', 0], ['b', 0]]);
+    await second.close();
+  }));
+
+test('sqlite: group commit writes 1,000 concurrent enqueues in far fewer transactions', () =>
+  withDir(async (file) => {
+    const commits: Array<{ calls: number; jobs: number }> = [];
+    const queue = openSqliteActionQueue(file, { onCommit: (batch) => commits.push(batch) });
+    const calls = Array.from({ length: 1000 }, (_, i) => queue.enqueue([testJob(`job-${i}`)]));
+    await Promise.all(calls);
+    const stats = await queue.stats(Date.now());
+    assert.equal(stats.depth, 1000);
+    assert.equal((await queue.lease(2000, Date.now())).length, 1000);
+    assert.equal(commits.reduce((n, c) => n + c.calls, 0), 1000);
+    assert.ok(commits.length <= 10, `${commits.length} transactions for 1,000 calls`);
+    await queue.close();
+  }));
+
+test('sqlite: a job that cannot be encoded fails its own call only', () =>
+  withDir(async (file) => {
+    const commits: number[] = [];
+    const queue = openSqliteActionQueue(file, { onCommit: (batch) => commits.push(batch.calls) });
+    const good = queue.enqueue([testJob('good')]);
+    const bad = queue.enqueue([testJob('bad', { value: 1n, payload: Buffer.from('1') })]);
+    await assert.rejects(bad, /BigInt/);
+    await good;
+    assert.deepEqual(commits, [1]);
+    assert.equal((await queue.stats(Date.now())).depth, 1);
+    await queue.close();
+  }));
+
+test('sqlite: a failed commit rejects every call in the batch, and nothing is written', () =>
+  withDir(async (file) => {
+    const queue = openSqliteActionQueue(file, { busyTimeoutMs: 20 });
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE'); // another writer holds the lock past the busy timeout
+    const results = await Promise.allSettled([queue.enqueue([testJob('a')]), queue.enqueue([testJob('b'), testJob('c')])]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    for (const r of results) if (r.status === 'rejected') assert.match(String(r.reason), /locked|busy/i);
+    other.exec('ROLLBACK');
+    other.close();
+    assert.equal((await queue.stats(Date.now())).depth, 0);
+    await queue.enqueue([testJob('a')]);
+    assert.equal((await queue.stats(Date.now())).depth, 1);
+    await queue.close();
+  }));
+
+test('sqlite: close commits an enqueue still waiting for its batch', () =>
+  withDir(async (file) => {
+    const first = openSqliteActionQueue(file);
+    const pending = first.enqueue([testJob('late')]);
+    await first.close();
+    await pending;
+    const second = openSqliteActionQueue(file);
+    assert.equal((await second.stats(Date.now())).depth, 1);
+    await second.close();
+  }));
+
+test('sqlite: a queue file from a newer Sluice is refused', () =>
+  withDir(async (file) => {
+    await openSqliteActionQueue(file).close();
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    assert.throws(() => openSqliteActionQueue(file), /schema version 99 is newer/);
+  }));
+
+test('sqlite: the queue file is in WAL mode', () =>
+  withDir(async (file) => {
+    const queue = openSqliteActionQueue(file);
+    const db = new Database(file, { readonly: true });
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+    await queue.close();
+  }));

@@ -1,0 +1,251 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { clearImmediate, setImmediate } from 'node:timers';
+import Database from 'better-sqlite3';
+import { systemClock } from '../../core/index.js';
+import type { ActionJob } from '../model.js';
+import { decodeJob, encodeJob } from './codec.js';
+import { deadLetterBounds, queueClosedError, toLimit, type ActionQueueOptions, type DeadLetterBounds } from './common.js';
+import { targetKey, type ActionQueue, type DeadLetter, type DeadLetterFilter, type QueuedJob } from './port.js';
+import { migrateQueue } from './schema.js';
+
+export interface SqliteActionQueueOptions extends ActionQueueOptions {
+  /** How long (ms) a write waits for another connection's lock before failing; default 5000. */
+  busyTimeoutMs?: number;
+  /** Test hook: told after each group-commit transaction how many enqueue calls and jobs it wrote. */
+  onCommit?: (batch: { calls: number; jobs: number }) => void;
+}
+
+interface InsertRow {
+  id: string;
+  rule: string;
+  target: string;
+  body: string;
+  at: number;
+}
+interface PendingEnqueue {
+  rows: InsertRow[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+interface JobRow {
+  id: string;
+  rule: string;
+  body: string;
+  attempts: number;
+  enqueued_at: number;
+  not_before: number;
+  last_error: string | null;
+  dead_at: number | null;
+  failures: string | null;
+}
+
+/**
+ * The embedded durable queue: one SQLite file owned by one process. Enqueues
+ * arriving in the same event-loop turn share one transaction (group commit),
+ * so the per-commit fsync is paid once per batch rather than once per message.
+ */
+export function openSqliteActionQueue(file: string, options: SqliteActionQueueOptions = {}): ActionQueue {
+  const clock = options.clock ?? systemClock;
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // FULL, not the state store's NORMAL: resolving `enqueue` lets the broker send
+  // PUBACK, after which the device may drop the message [MQTT-4.3.2-4]. In WAL
+  // mode NORMAL skips the fsync at commit, so an OS crash or power loss could
+  // lose jobs already acknowledged; FULL syncs the WAL on every commit, and group
+  // commit is what keeps that affordable.
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+  migrateQueue(db);
+  // Leases do not survive a restart: whoever held them is gone, so the jobs run
+  // again (at-least-once).
+  db.prepare("UPDATE jobs SET state = 'ready' WHERE state = 'leased'").run();
+
+  const COLUMNS = 'id, rule, body, attempts, enqueued_at, not_before, last_error, dead_at, failures';
+  const insert = db.prepare<InsertRow>(
+    `INSERT OR IGNORE INTO jobs (id, rule, target, body, attempts, enqueued_at, not_before, state)
+     VALUES (@id, @rule, @target, @body, 0, @at, @at, 'ready')`,
+  );
+  // INDEXED BY: the planner prefers jobs_lease for the not_before range, then
+  // sorts the whole backlog; walking jobs_order stops after `limit` rows (see schema.ts).
+  const READY = "FROM jobs INDEXED BY jobs_order WHERE state = 'ready' AND not_before <= ?";
+  const ORDER_READY = 'ORDER BY enqueued_at, rowid LIMIT ?';
+  const selectReady = db.prepare<[number, number], JobRow>(`SELECT ${COLUMNS} ${READY} ${ORDER_READY}`);
+  // The busy targets travel as one JSON array, so one prepared statement serves any set.
+  const selectReadySkipping = db.prepare<[number, string, number], JobRow>(
+    `SELECT ${COLUMNS} ${READY} AND target NOT IN (SELECT value FROM json_each(?)) ${ORDER_READY}`,
+  );
+  const markLeased = db.prepare<[string]>("UPDATE jobs SET state = 'leased' WHERE id = ?");
+  const deleteActive = db.prepare<[string]>("DELETE FROM jobs WHERE id = ? AND state != 'dead'");
+  const retryJob = db.prepare<[number, string, string]>(
+    "UPDATE jobs SET state = 'ready', attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ? AND state != 'dead'",
+  );
+  // The attempt that ended in the dead letter counts, as retry counts its own.
+  const deadJob = db.prepare<[number, string, string]>(
+    "UPDATE jobs SET state = 'dead', attempts = attempts + 1, dead_at = ?, failures = ? WHERE id = ? AND state != 'dead'",
+  );
+  const getDead = db.prepare<[string], JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = ? AND state = 'dead'`);
+  const replayJob = db.prepare<[number, string]>(
+    "UPDATE jobs SET state = 'ready', attempts = 0, not_before = ?, last_error = NULL, dead_at = NULL, failures = NULL WHERE id = ?",
+  );
+  const deleteJob = db.prepare<[string]>('DELETE FROM jobs WHERE id = ?');
+  const nextReady = db.prepare<[], { at: number | null }>("SELECT MIN(not_before) AS at FROM jobs WHERE state = 'ready'");
+  const depthByRule = db.prepare<[], { rule: string; n: number }>(
+    "SELECT rule, COUNT(*) AS n FROM jobs WHERE state IN ('ready', 'leased') GROUP BY rule",
+  );
+  const oldestActive = db.prepare<[], { at: number | null }>(
+    "SELECT MIN(enqueued_at) AS at FROM jobs WHERE state IN ('ready', 'leased')",
+  );
+  const deadCount = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state = 'dead'");
+
+  // Dead-letter filters have 16 shapes; each shape's statement is prepared once,
+  // with equality on `rule` kept sargable so the (state, rule, dead_at) index serves it.
+  const deadStatements = new Map<string, Database.Statement<Record<string, string | number>, JobRow>>();
+  const selectDead = (bounds: DeadLetterBounds): JobRow[] => {
+    const where = ["state = 'dead'"];
+    const params: Record<string, string | number> = { limit: Number.isFinite(bounds.limit) ? bounds.limit : -1 };
+    const add = (clause: string, name: string, value: string | number | undefined): void => {
+      if (value === undefined) return;
+      where.push(clause);
+      params[name] = value;
+    };
+    add('id = @jobId', 'jobId', bounds.jobId);
+    add('rule = @rule', 'rule', bounds.ruleName);
+    add('dead_at <= @deadAtMax', 'deadAtMax', bounds.deadAtMax);
+    add('dead_at >= @deadAtMin', 'deadAtMin', bounds.deadAtMin);
+    const sql = `SELECT ${COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY dead_at, rowid LIMIT @limit`;
+    let statement = deadStatements.get(sql);
+    if (!statement) deadStatements.set(sql, (statement = db.prepare(sql)));
+    return statement.all(params);
+  };
+  const toDeadLetter = (row: JobRow): DeadLetter => ({
+    job: decodeJob(row.body),
+    attempts: row.attempts,
+    enqueuedAt: row.enqueued_at,
+    deadAt: row.dead_at ?? 0,
+    failures: JSON.parse(row.failures ?? '[]') as DeadLetter['failures'],
+  });
+
+  // Writers take the lock at BEGIN (immediate): a deferred transaction that
+  // upgrades from read to write can fail at once with SQLITE_BUSY_SNAPSHOT.
+  const insertBatch = db.transaction((batch: PendingEnqueue[]) => {
+    for (const call of batch) for (const row of call.rows) insert.run(row);
+  });
+  const leaseTx = db.transaction((limit: number, now: number, skip: ReadonlySet<string> | undefined): JobRow[] => {
+    const sqlLimit = Number.isFinite(limit) ? limit : -1;
+    const rows = skip && skip.size > 0 ? selectReadySkipping.all(now, JSON.stringify([...skip]), sqlLimit) : selectReady.all(now, sqlLimit);
+    for (const row of rows) markLeased.run(row.id);
+    return rows;
+  });
+  const replayTx = db.transaction((bounds: DeadLetterBounds, now: number): string[] => {
+    const ids = selectDead(bounds).map((row) => row.id);
+    for (const id of ids) replayJob.run(now, id);
+    return ids;
+  });
+  const purgeTx = db.transaction((bounds: DeadLetterBounds): number => {
+    const ids = selectDead(bounds).map((row) => row.id);
+    for (const id of ids) deleteJob.run(id);
+    return ids.length;
+  });
+
+  let pending: PendingEnqueue[] = [];
+  let flushScheduled: ReturnType<typeof setImmediate> | undefined;
+  let closed = false;
+
+  /** Writes every enqueue call waiting so far in one transaction, then settles them all together. */
+  const flush = (): void => {
+    flushScheduled = undefined;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    try {
+      insertBatch.immediate(batch);
+    } catch (error) {
+      for (const call of batch) call.reject(error);
+      return;
+    }
+    for (const call of batch) call.resolve();
+    options.onCommit?.({ calls: batch.length, jobs: batch.reduce((n, call) => n + call.rows.length, 0) });
+  };
+  const assertOpen = (): void => {
+    if (closed) throw queueClosedError();
+  };
+
+  return {
+    async enqueue(jobs: ReadonlyArray<ActionJob>) {
+      assertOpen();
+      if (jobs.length === 0) return;
+      const at = clock.now();
+      // Encoded now, in the caller's turn: a job that cannot be encoded fails its
+      // own call only, and later mutation of the caller's objects cannot leak in.
+      const rows = jobs.map((job) => ({ id: job.id, rule: job.ruleName, target: targetKey(job), body: encodeJob(job), at }));
+      await new Promise<void>((resolve, reject) => {
+        pending.push({ rows, resolve, reject });
+        // setImmediate runs after the I/O callbacks of this loop turn, so every
+        // message that arrived in it joins the batch.
+        flushScheduled ??= setImmediate(flush);
+      });
+    },
+    async lease(limit, now, leaseOptions) {
+      assertOpen();
+      return leaseTx.immediate(toLimit(limit), now, leaseOptions?.skipTargets).map((row): QueuedJob => {
+        const queued: QueuedJob = { job: decodeJob(row.body), attempts: row.attempts, enqueuedAt: row.enqueued_at, notBefore: row.not_before };
+        if (row.last_error !== null) queued.lastError = row.last_error;
+        return queued;
+      });
+    },
+    async complete(jobId) {
+      assertOpen();
+      deleteActive.run(jobId);
+    },
+    async retry(jobId, notBefore, error) {
+      assertOpen();
+      retryJob.run(notBefore, error, jobId);
+    },
+    async deadLetter(jobId, failures, now) {
+      assertOpen();
+      deadJob.run(now, JSON.stringify(failures), jobId);
+    },
+    async listDeadLetters(filter: DeadLetterFilter, now) {
+      assertOpen();
+      return selectDead(deadLetterBounds(filter, now)).map(toDeadLetter);
+    },
+    async getDeadLetter(jobId) {
+      assertOpen();
+      const row = getDead.get(jobId);
+      return row ? toDeadLetter(row) : undefined;
+    },
+    async replayDeadLetters(filter, now) {
+      assertOpen();
+      return replayTx.immediate(deadLetterBounds(filter, now), now);
+    },
+    async purgeDeadLetters(filter, now) {
+      assertOpen();
+      return purgeTx.immediate(deadLetterBounds(filter, now));
+    },
+    async nextReadyAt() {
+      assertOpen();
+      return nextReady.get()?.at ?? undefined;
+    },
+    async stats(now) {
+      assertOpen();
+      const byRule: Record<string, number> = {};
+      let depth = 0;
+      for (const { rule, n } of depthByRule.all()) {
+        byRule[rule] = n;
+        depth += n;
+      }
+      const oldest = oldestActive.get()?.at ?? null;
+      return { depthByRule: byRule, depth, oldestAgeMs: oldest === null ? 0 : Math.max(0, now - oldest), deadLetters: deadCount.get()?.n ?? 0 };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Calls already accepted are promised a commit: write them before closing.
+      if (flushScheduled) clearImmediate(flushScheduled);
+      flush();
+      db.close();
+    },
+  };
+}
