@@ -123,5 +123,7 @@ function toActionConfig(action: ActionSpec): ActionConfig {
       return { kind: 'function', functionName: action.name };
     case 'republish':
       return { kind: 'republish', topic: action.topic, qos: action.qos };
+    case 'http':
+      return { kind: 'http', url: action.url, headers: action.headers.map(({ key, value }) => ({ key, value })), timeoutMs: action.timeoutMs };
   }
 }

@@ -76,6 +76,36 @@ test('references outside the stack: a predicate accepts them, defer lists them f
   ]);
 });
 
+test('an http action parses: url and header templates kept, timeout in ms, defaults for the rest', () => {
+  const stack = parseStack(
+    {
+      fileName: 'x.yaml',
+      source: [
+        'stack: webhook',
+        'rules:',
+        '  Forward:',
+        "    sql: SELECT * FROM 'device/+/devicePayload'",
+        '    actions:',
+        "      - http: { url: 'https://example.org/ingest/${topic(2)}', headers: [{ key: 'x-source', value: 'sluice' }, { key: x-device, value: '${clientid()}' }], timeout: 2.5s }",
+        "      - http: { url: 'http://${topic(2)}.devices.example.org:8080/r' }",
+      ].join('\n'),
+    },
+    {},
+  );
+  assert.deepEqual(stack.rules.Forward?.actions, [
+    {
+      kind: 'http',
+      url: 'https://example.org/ingest/${topic(2)}',
+      headers: [
+        { key: 'x-source', value: 'sluice' },
+        { key: 'x-device', value: '${clientid()}' },
+      ],
+      timeoutMs: 2_500,
+    },
+    { kind: 'http', url: 'http://${topic(2)}.devices.example.org:8080/r', headers: [], timeoutMs: 10_000 },
+  ]);
+});
+
 interface BadCase {
   name: string;
   source: string[];
@@ -175,6 +205,51 @@ const BAD: BadCase[] = [
     name: 'bad substitution template',
     source: ['stack: bad', 'buckets:', '  b-1: {}', 'rules:', '  R:', "    sql: SELECT * FROM 'a/b'", '    actions:', "      - s3: { bucket: b-1, key: '${topic(}/x' }"],
     code: 'SLUICE_ERR_TEMPLATE_SYNTAX', line: 8, column: 42, field: 'rules.R.actions[0].s3.key', message: /template/,
+  },
+  {
+    name: 'http url that is not a URL',
+    source: [...RULE_HEAD, "    sql: SELECT * FROM 'a/b'", '    actions:', "      - http: { url: 'example.org/${topic()}' }"],
+    code: 'SLUICE_ERR_STACK_INVALID', line: 6, column: 22, field: 'rules.R.actions[0].http.url', message: /http:\/\/ or https:\/\/ URL/,
+  },
+  {
+    name: 'http url with another scheme',
+    source: [...RULE_HEAD, "    sql: SELECT * FROM 'a/b'", '    actions:', "      - http: { url: 'ftp://example.org/x' }"],
+    code: 'SLUICE_ERR_STACK_INVALID', line: 6, field: 'rules.R.actions[0].http.url', message: /http:\/\/ or https:\/\/ URL/,
+  },
+  {
+    name: 'http url with credentials',
+    source: [...RULE_HEAD, "    sql: SELECT * FROM 'a/b'", '    actions:', "      - http: { url: 'https://user:pw@example.org/x' }"],
+    code: 'SLUICE_ERR_STACK_INVALID', line: 6, field: 'rules.R.actions[0].http.url', message: /credentials/,
+  },
+  {
+    name: 'http url template that does not parse',
+    source: [...RULE_HEAD, "    sql: SELECT * FROM 'a/b'", '    actions:', "      - http: { url: 'https://example.org/${topic(}' }"],
+    code: 'SLUICE_ERR_TEMPLATE_SYNTAX', line: 6, field: 'rules.R.actions[0].http.url', message: /template/,
+  },
+  {
+    name: 'bad http header template points into the header value',
+    source: [...RULE_HEAD, "    sql: SELECT * FROM 'a/b'", '    actions:', '      - http:', "          url: https://example.org/x", '          headers:', '            - key: x-ok', '              value: fine', '            - key: x-device', "              value: 'id-${clientid(}'"],
+    code: 'SLUICE_ERR_TEMPLATE_SYNTAX', line: 12, column: 37, field: 'rules.R.actions[0].http.headers[1].value', message: /template/,
+  },
+  {
+    name: 'http header key that is not a field name',
+    source: [...RULE_HEAD, "    sql: SELECT * FROM 'a/b'", '    actions:', "      - http: { url: 'https://example.org/x', headers: [{ key: 'x source', value: v }] }"],
+    code: 'SLUICE_ERR_STACK_INVALID', line: 6, field: 'rules.R.actions[0].http.headers[0].key', message: /HTTP field names/,
+  },
+  {
+    name: 'http header key Sluice sets itself',
+    source: [...RULE_HEAD, "    sql: SELECT * FROM 'a/b'", '    actions:', "      - http: { url: 'https://example.org/x', headers: [{ key: X-Sluice-Job-Id, value: v }] }"],
+    code: 'SLUICE_ERR_STACK_INVALID', line: 6, field: 'rules.R.actions[0].http.headers[0].key', message: /reserved/,
+  },
+  {
+    name: 'http timeout over 60s',
+    source: [...RULE_HEAD, "    sql: SELECT * FROM 'a/b'", '    actions:', "      - http: { url: 'https://example.org/x', timeout: 2m }"],
+    code: 'SLUICE_ERR_STACK_INVALID', line: 6, field: 'rules.R.actions[0].http.timeout', message: /at most 60s/,
+  },
+  {
+    name: 'http headers in a map instead of the AWS list of key/value',
+    source: [...RULE_HEAD, "    sql: SELECT * FROM 'a/b'", '    actions:', "      - http: { url: 'https://example.org/x', headers: { x-source: sluice } }"],
+    code: 'SLUICE_ERR_STACK_INVALID', line: 6, field: 'rules.R.actions[0].http.headers', message: /expected array, got a map/,
   },
   {
     name: 'unknown bucket',

@@ -36,11 +36,40 @@ const POLICY_NAME = name(/^[\w+=,.@-]{1,128}$/, 'policy names are 1-128 characte
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
+/**
+ * Headers Sluice sets itself (or that would break the request framing), so a
+ * stack may not: `x-sluice-job-id` is the receiver's de-duplication key.
+ */
+const RESERVED_HTTP_HEADERS = ['host', 'content-length', 'transfer-encoding', 'connection', 'x-sluice-job-id'];
+
+// RFC 9110 §5.1: a field name is a token.
+const HTTP_HEADER_NAME = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'header keys are HTTP field names: letters, digits and !#$%&\'*+.^_`|~-')
+  .refine((key) => !RESERVED_HTTP_HEADERS.includes(key.toLowerCase()), {
+    message: `header key is reserved (Sluice sets ${RESERVED_HTTP_HEADERS.join(', ')} itself)`,
+  });
+
+const httpActionSchema = z
+  .object({
+    // AWS HttpAction: url up to 2000 characters, at most 100 headers. The URL's shape is checked in validate.ts,
+    // where the substitution templates in it are known.
+    url: nonEmpty.max(2000, 'url must be at most 2000 characters'),
+    headers: z
+      .array(z.object({ key: HTTP_HEADER_NAME, value: z.string() }).strict())
+      .max(100, 'at most 100 headers')
+      .default([]),
+    timeout: durationMs('timeout', 60_000).default(10_000), // ms per attempt (10s default, 60s at most)
+  })
+  .strict()
+  .transform(({ url, headers, timeout }) => ({ url, headers, timeoutMs: timeout }));
+
 /** One schema per action kind; the key in the stack file is the kind (AWS TopicRulePayload style). */
 export const ACTION_SCHEMAS = {
   s3: z.object({ bucket: nonEmpty, key: nonEmpty, contentType: nonEmpty.optional() }).strict(),
   function: z.object({ name: nonEmpty }).strict(),
   republish: z.object({ topic: nonEmpty, qos: z.union([z.literal(0), z.literal(1)], { error: 'qos must be 0 or 1' }).default(0) }).strict(),
+  http: httpActionSchema,
 } as const;
 
 export const ACTION_KINDS = Object.keys(ACTION_SCHEMAS) as Array<keyof typeof ACTION_SCHEMAS>;
@@ -55,6 +84,7 @@ const actionSchema = z
     s3: ACTION_SCHEMAS.s3.optional(),
     function: ACTION_SCHEMAS.function.optional(),
     republish: ACTION_SCHEMAS.republish.optional(),
+    http: ACTION_SCHEMAS.http.optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -70,6 +100,7 @@ const actionSchema = z
     if (value.s3) return { kind: 's3', ...value.s3 };
     if (value.function) return { kind: 'function', ...value.function };
     if (value.republish) return { kind: 'republish', ...value.republish };
+    if (value.http) return { kind: 'http', ...value.http };
     // Unreachable: the refinement above guarantees one kind.
     throw new Error('action without a kind');
   });

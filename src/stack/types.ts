@@ -45,14 +45,22 @@ export interface FunctionDeploySpec extends FunctionSpec {
   code: string;
 }
 
+/** One HTTP header of an `http` action (AWS HttpActionHeader): the value may be a template, the key may not. */
+export interface HttpHeaderSpec {
+  key: string;
+  value: string;
+}
+
 /**
  * Rule actions, one tagged variant per kind (AWS TopicRulePayload names).
- * New kinds (sns, http, ...) are added here and in `ACTION_SCHEMAS` (schema.ts).
+ * New kinds (sns, ...) are added here and in `ACTION_SCHEMAS` (schema.ts).
  */
 export type ActionSpec =
   | { kind: 's3'; bucket: string; key: string; contentType?: string }
   | { kind: 'function'; name: string }
-  | { kind: 'republish'; topic: string; qos: 0 | 1 };
+  | { kind: 'republish'; topic: string; qos: 0 | 1 }
+  /** `url` is a template; `timeoutMs` is milliseconds (per attempt). */
+  | { kind: 'http'; url: string; headers: HttpHeaderSpec[]; timeoutMs: number };
 
 export type ActionKind = ActionSpec['kind'];
 

@@ -49,8 +49,10 @@ export function validateStack(stack: ParsedStackFile, locator: StackLocator, ext
 type Reference = (kind: ExternalReference['kind'], name: string, known: Record<string, unknown>, path: FieldPath) => void;
 
 function validateAction(action: ActionSpec, path: FieldPath, stack: ParsedStackFile, locator: StackLocator, reference: Reference): void {
-  const template = (field: string, text: string) =>
-    withPlace(() => compileTemplate(text), (place) => locator.placeInValue([...path, field], Math.max((place.column ?? 1) - 1, 0)));
+  const template = (field: string | FieldPath, text: string) => {
+    const fieldPath = [...path, ...(typeof field === 'string' ? [field] : field)];
+    withPlace(() => compileTemplate(text), (place) => locator.placeInValue(fieldPath, Math.max((place.column ?? 1) - 1, 0)));
+  };
   switch (action.kind) {
     case 's3':
       template('bucket', action.bucket);
@@ -64,6 +66,13 @@ function validateAction(action: ActionSpec, path: FieldPath, stack: ParsedStackF
     case 'republish':
       template('topic', action.topic);
       return;
+    case 'http': {
+      template('url', action.url);
+      const problem = httpUrlProblem(action.url);
+      if (problem) throw new SluiceError('SLUICE_ERR_STACK_INVALID', problem, { place: locator.place([...path, 'url']) });
+      action.headers.forEach((header, i) => template(['headers', i, 'value'], header.value));
+      return;
+    }
     default: {
       const unknownKind: never = action;
       throw new Error(`unhandled action kind ${JSON.stringify(unknownKind)}`);
@@ -88,4 +97,53 @@ function sqlPlace(locator: StackLocator, path: FieldPath, place: ErrorPlace & { 
   if (place.offset !== undefined) return locator.placeInValue(path, place.offset);
   if (place.line !== undefined) return locator.placeInValueAt(path, place.line, place.column ?? 1);
   return locator.place(path);
+}
+
+/**
+ * Whether an `http` action's url is an http(s) URL once each `${...}` part is
+ * stood in for by a placeholder: a template may fill a path segment or a host
+ * label, but the scheme and the shape must be there in the stack file.
+ * Credentials are refused: they would end up in logs and error messages (and
+ * fetch refuses them); an `authorization` header carries them instead.
+ */
+function httpUrlProblem(url: string): string | undefined {
+  const expected = `url must be an http:// or https:// URL (substitution templates aside), got '${url}'`;
+  let parsed: URL;
+  try {
+    parsed = new URL(withoutTemplates(url, 'x'));
+  } catch {
+    return expected;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return expected;
+  if (parsed.username || parsed.password) return 'url must not contain credentials; send them in a header (headers: [{ key: authorization, value: ... }])';
+  return undefined;
+}
+
+/**
+ * Replaces each `${...}` part of a template (one that compiles) by `placeholder`.
+ * Skips over quoted strings and nested braces inside the expression, so a `}`
+ * in `${get(x, '}')}` does not end the part early.
+ */
+function withoutTemplates(template: string, placeholder: string): string {
+  let out = '';
+  let i = 0;
+  for (let open = template.indexOf('${'); open >= 0; open = template.indexOf('${', i)) {
+    out += template.slice(i, open) + placeholder;
+    let depth = 0;
+    let quote: string | undefined;
+    let j = open + 2;
+    for (; j < template.length; j++) {
+      const c = template[j];
+      if (quote) {
+        if (c === quote) quote = undefined;
+      } else if (c === "'" || c === '"' || c === '`') quote = c;
+      else if (c === '{') depth++;
+      else if (c === '}') {
+        if (depth === 0) break;
+        depth--;
+      }
+    }
+    i = j + 1;
+  }
+  return out + template.slice(i);
 }
