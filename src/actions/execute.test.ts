@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ActionError } from './action-error.js';
 import { executeAction } from './execute.js';
 import type { ActionInput, ActionTarget } from './model.js';
 import type { ActionPorts } from './ports.js';
@@ -80,4 +81,14 @@ test('executeAction: a port that rejects makes the action reject with the same e
   const failure = new Error('bucket RuleFilterBucket does not exist');
   ports.objects.putObject = () => Promise.reject(failure);
   await assert.rejects(executeAction({ kind: 's3', bucket: 'RuleFilterBucket', key: 'k' }, INPUT, 'job-1', ports), failure);
+});
+
+test('executeAction: an http target goes to the network, not through the ports; a bad rendered URL is not retryable', async () => {
+  const ports = recordingPorts();
+  await assert.rejects(executeAction({ kind: 'http', url: 'ftp://example.org/in', headers: [], timeoutMs: 1_000 }, INPUT, 'job-1', ports), (error: unknown) => {
+    assert.ok(error instanceof ActionError);
+    assert.equal(error.retryable, false);
+    return true;
+  });
+  assert.deepEqual(ports.calls, []);
 });

@@ -1,3 +1,4 @@
+import { postHttp } from './http.js';
 import type { ActionInput, ActionTarget } from './model.js';
 import type { ActionPorts } from './ports.js';
 
@@ -22,6 +23,10 @@ export async function executeAction(target: ActionTarget, input: ActionInput, jo
     }
     case 'republish':
       await ports.broker.publish(target.topic, input.payload, target.qos);
+      return;
+    case 'http':
+      // Straight to the network (global fetch), not through a port: tests run a real server.
+      await postHttp(target, input, jobId);
       return;
   }
 }

@@ -1,7 +1,15 @@
 export { RuleSet } from './rule-set.js';
 export type { RouteResult, RuleFailure } from './rule-set.js';
-export { ActionDispatcher } from './dispatcher.js';
-export type { DispatcherOptions } from './dispatcher.js';
+export { ActionExecutor } from './executor.js';
+export type { ExecutorOptions, EnqueueOutcome } from './executor.js';
+export { DeadLetters } from './dead-letters.js';
+export type { DeadLetterView, DeadLetterSelection } from './dead-letters.js';
+export { actionStatus } from './status.js';
+export type { ActionStatus, RuleActionCounts } from './status.js';
+export { ActionError, isRetryable } from './action-error.js';
+export { retryPolicyFor, backoffDelayMs } from './retry-policy.js';
+export type { RetryPolicy } from './retry-policy.js';
 export { executeAction } from './execute.js';
-export type { ActionConfig, ActionTarget, ActionJob, ActionInput, RuleDefinition } from './model.js';
+export type { ActionConfig, ActionTarget, ActionJob, ActionInput, RuleDefinition, RuleRetryLimits } from './model.js';
 export type { ActionPorts, ObjectWriter, FunctionInvoker, MessagePublisher } from './ports.js';
+export * from './queue/index.js';

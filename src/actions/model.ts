@@ -1,18 +1,34 @@
+/** An HTTP header of an `http` action (AWS HttpActionHeader); in an ActionConfig the value is a template. */
+export interface HttpHeader {
+  key: string;
+  value: string;
+}
+
 /**
  * An action as a rule declares it: templates not yet rendered. AWS's action
- * names and fields (TopicRulePayload), so the kinds to come (sns, http, ...)
- * slot into the same union.
+ * names and fields (TopicRulePayload), so the kinds to come (sns, ...) slot
+ * into the same union.
  */
 export type ActionConfig =
   | { kind: 's3'; bucket: string; key: string; contentType?: string }
   | { kind: 'function'; functionName: string }
-  | { kind: 'republish'; topic: string; qos: 0 | 1 };
+  | { kind: 'republish'; topic: string; qos: 0 | 1 }
+  /** `url` and header values are templates; `timeoutMs` is milliseconds per attempt. */
+  | { kind: 'http'; url: string; headers: HttpHeader[]; timeoutMs: number };
 
 /** An action with its templates rendered against one message: what a job carries. */
 export type ActionTarget =
   | { kind: 's3'; bucket: string; key: string; contentType?: string }
   | { kind: 'function'; functionName: string }
-  | { kind: 'republish'; topic: string; qos: 0 | 1 };
+  | { kind: 'republish'; topic: string; qos: 0 | 1 }
+  | { kind: 'http'; url: string; headers: HttpHeader[]; timeoutMs: number };
+
+/** A rule's own bounds on retries; unset fields take the action kind's defaults. */
+export interface RuleRetryLimits {
+  maxAttempts?: number;
+  /** ms */
+  maxAgeMs?: number;
+}
 
 export interface RuleDefinition {
   name: string;
@@ -20,6 +36,7 @@ export interface RuleDefinition {
   enabled: boolean;
   actions: ActionConfig[];
   errorAction?: ActionConfig;
+  retry?: RuleRetryLimits;
 }
 
 /** What an action receives: the rule's SELECT output and where the message came from. */
@@ -48,6 +65,8 @@ export interface ActionJob {
   /** The payload as the device sent it, for the error action's `base64OriginalPayload`. */
   originalPayload: Buffer;
   errorTarget?: ActionTarget;
+  /** The rule's retry limits when the job was made; the rule may change or go before the job runs. */
+  retry?: RuleRetryLimits;
 }
 
 /** AWS's names for the failed action in error-action messages. */
@@ -59,9 +78,12 @@ export function awsActionName(target: ActionTarget): string {
       return 'LambdaAction';
     case 'republish':
       return 'RepublishAction';
+    case 'http':
+      return 'HttpAction';
   }
 }
 
+/** What the action acts on, for error-action messages, logs and metrics. */
 export function targetResource(target: ActionTarget): string {
   switch (target.kind) {
     case 's3':
@@ -70,5 +92,18 @@ export function targetResource(target: ActionTarget): string {
       return target.functionName;
     case 'republish':
       return target.topic;
+    case 'http':
+      return httpResource(target.url);
   }
+}
+
+/**
+ * An http target's URL as it may be shown: origin and path only. The query
+ * string (often an API key) and any credentials never reach logs, metrics or
+ * error-action messages.
+ */
+export function httpResource(url: string): string {
+  if (!URL.canParse(url)) return 'invalid URL';
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
 }

@@ -66,6 +66,29 @@ test('the S3 key template renders topic()/timestamp() of the incoming message', 
   assert.equal(job.input.timestamp, RECEIVED_AT);
 });
 
+test('the http url and header value templates render against the incoming message; header keys stay literal', () => {
+  const rules = new RuleSet();
+  rules.put({
+    ...ARCHIVE,
+    actions: [
+      {
+        kind: 'http',
+        url: 'https://example.org/ingest/${topic(2)}?at=${timestamp()}',
+        headers: [{ key: 'x-${name}', value: '${name}/${humidity}' }],
+        timeoutMs: 10_000,
+      },
+    ],
+  });
+  const [job] = rules.route(message(SAMPLE), 'm1').jobs;
+  assert.ok(job);
+  assert.deepEqual(job.target, {
+    kind: 'http',
+    url: `https://example.org/ingest/soilSensor2?at=${RECEIVED_AT}`,
+    headers: [{ key: 'x-${name}', value: 'soilSensor2/29' }],
+    timeoutMs: 10_000,
+  });
+});
+
 test('the error action is rendered against the message and carried by each job', () => {
   const routed = soilRules().route(message(SAMPLE), 'm1');
   const job = routed.jobs.find((j) => j.ruleName === ALERT.name);
@@ -162,6 +185,14 @@ const BAD_PUTS: Array<[string, RuleDefinition]> = [
   ['an invalid FROM filter', { ...ALERT, sql: "SELECT * FROM 'device/#/devicePayload'" }],
   ['an unknown function', { ...ALERT, sql: "SELECT nosuch(humidity) FROM 'other/topic'" }],
   ['a template that does not parse', { ...ALERT, sql: "SELECT * FROM 'other/topic'", actions: [{ kind: 's3', bucket: 'b', key: '${topic(' }] }],
+  [
+    'an http header template that does not parse',
+    { ...ALERT, sql: "SELECT * FROM 'other/topic'", actions: [{ kind: 'http', url: 'https://example.org/', headers: [{ key: 'x-device', value: '${clientid(' }], timeoutMs: 1_000 }] },
+  ],
+  [
+    'an http url template that does not parse',
+    { ...ALERT, sql: "SELECT * FROM 'other/topic'", actions: [{ kind: 'http', url: 'https://example.org/${topic(2', headers: [], timeoutMs: 1_000 }] },
+  ],
 ];
 
 for (const [name, replacement] of BAD_PUTS) {

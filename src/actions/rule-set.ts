@@ -12,7 +12,8 @@ import type { ActionConfig, ActionJob, ActionTarget, RuleDefinition } from './mo
 type CompiledAction =
   | { kind: 's3'; bucket: CompiledTemplate; key: CompiledTemplate; contentType?: string }
   | { kind: 'function'; functionName: string }
-  | { kind: 'republish'; topic: CompiledTemplate; qos: 0 | 1 };
+  | { kind: 'republish'; topic: CompiledTemplate; qos: 0 | 1 }
+  | { kind: 'http'; url: CompiledTemplate; headers: Array<{ key: string; value: CompiledTemplate }>; timeoutMs: number };
 
 interface DeployedRule {
   definition: RuleDefinition;
@@ -101,6 +102,7 @@ export class RuleSet {
           input,
           originalPayload: message.payload,
           ...(errorTarget ? { errorTarget } : {}),
+          ...(rule.definition.retry ? { retry: rule.definition.retry } : {}),
         }));
         result.matchedRules.push(rule.definition.name);
         result.jobs.push(...jobs);
@@ -128,6 +130,14 @@ function compileAction(config: ActionConfig): CompiledAction {
       return { kind: 'function', functionName: config.functionName };
     case 'republish':
       return { kind: 'republish', topic: compileTemplate(config.topic), qos: config.qos };
+    case 'http':
+      // AWS: the url and header values take substitution templates; header keys do not.
+      return {
+        kind: 'http',
+        url: compileTemplate(config.url),
+        headers: config.headers.map(({ key, value }) => ({ key, value: compileTemplate(value) })),
+        timeoutMs: config.timeoutMs,
+      };
   }
 }
 
@@ -145,5 +155,12 @@ function renderAction(action: CompiledAction, message: DecodedMessage): ActionTa
       return action;
     case 'republish':
       return { kind: 'republish', topic: action.topic.render(message), qos: action.qos };
+    case 'http':
+      return {
+        kind: 'http',
+        url: action.url.render(message),
+        headers: action.headers.map(({ key, value }) => ({ key, value: value.render(message) })),
+        timeoutMs: action.timeoutMs,
+      };
   }
 }

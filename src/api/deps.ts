@@ -1,3 +1,4 @@
+import type { ActionStatus, DeadLetters } from '../actions/index.js';
 import type { Metrics } from '../core/index.js';
 import type { FunctionRuntime } from '../functions/index.js';
 import type { NotificationService, ReadableMailTransport } from '../notify/index.js';
@@ -19,6 +20,8 @@ export interface ApiDeps {
   functions: FunctionRuntime;
   registry: Registry;
   rules: { list(): unknown[] };
+  deadLetters: DeadLetters;
+  actionStatus(): Promise<ActionStatus>;
   /** Facts for `/` and `/healthz`. */
-  status(): { connectedClients: number; actionsPending: number; endpoints: Record<string, string> };
+  status(): Promise<{ connectedClients: number; actionsPending: number; endpoints: Record<string, string> }>;
 }

@@ -2,13 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.js';
 
 export async function systemRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  app.get('/healthz', async () => ({ status: 'ok', ...deps.status() }));
+  app.get('/healthz', async () => ({ status: 'ok', ...(await deps.status()) }));
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
   app.get('/', async (_request, reply) => {
-    const { endpoints } = deps.status();
+    const { endpoints } = await deps.status();
     const rows = Object.entries(endpoints)
       .map(([name, url]) => `<tr><th>${name}</th><td><code>${url}</code></td></tr>`)
       .join('');

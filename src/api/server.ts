@@ -4,6 +4,7 @@ import type { Logger } from '../core/index.js';
 import { installAuth } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandler } from './errors.js';
+import { actionRoutes } from './routes-actions.js';
 import { notifyRoutes } from './routes-notify.js';
 import { resourceRoutes } from './routes-resources.js';
 import { stackRoutes } from './routes-stacks.js';
@@ -29,6 +30,7 @@ export async function createApi(server: Server, deps: ApiDeps, logger: Logger): 
   await app.register(stackRoutes, deps);
   await app.register(notifyRoutes, deps);
   await app.register(resourceRoutes, deps);
+  await app.register(actionRoutes, deps);
   await app.ready();
   return app;
 }

@@ -5,6 +5,8 @@ import { randomToken } from '../core/index.js';
 /** Everything the server keeps lives under the data dir; these are its well-known files. */
 export const dataPaths = (dataDir: string) => ({
   state: join(dataDir, 'state.db'),
+  /** The durable action queue: its own file, synced on every commit. */
+  queue: join(dataDir, 'queue.db'),
   buckets: join(dataDir, 'buckets'),
   mailbox: join(dataDir, 'mailbox'),
   endpoints: join(dataDir, 'endpoints.json'),

@@ -1,19 +1,19 @@
-import type { ActionDispatcher, RuleSet } from '../actions/index.js';
+import type { ActionExecutor, RuleSet } from '../actions/index.js';
 import type { InboundMessage } from '../broker/index.js';
 import { errorMessage, isSluiceError, newId, type Logger, type Metrics } from '../core/index.js';
 import { decodeMessage } from '../rules/index.js';
 
 export interface PipelineDeps {
   rules: RuleSet;
-  dispatcher: ActionDispatcher;
+  executor: ActionExecutor;
   metrics: Metrics;
   logger: Logger;
 }
 
 /**
  * The message path after the broker: decode → match and evaluate rules →
- * enqueue their actions. The broker waits for this before PUBACK, so once
- * enqueue is durable (issue 3) an acknowledged message cannot be lost.
+ * enqueue their actions durably. The broker waits for this before a QoS 1
+ * PUBACK, so an acknowledged message's actions are on disk.
  */
 export function createMessagePipeline(deps: PipelineDeps): (message: InboundMessage) => Promise<void> {
   return async (message) => {
@@ -34,6 +34,15 @@ export function createMessagePipeline(deps: PipelineDeps): (message: InboundMess
         'rule could not evaluate message; skipped for this rule',
       );
     }
-    if (routed.jobs.length > 0) await deps.dispatcher.enqueue(routed.jobs);
+    if (routed.jobs.length === 0) return;
+    if (message.qos === 0) {
+      // QoS 0 promises nothing back to the device, so nothing waits for the commit.
+      void deps.executor.enqueue(routed.jobs, 0).catch((error: unknown) => {
+        deps.metrics.messagesDropped.inc({ reason: 'enqueue_failed' });
+        deps.logger.error({ topic: message.topic, err: errorMessage(error) }, 'could not enqueue QoS 0 actions; dropped');
+      });
+      return;
+    }
+    await deps.executor.enqueue(routed.jobs, message.qos);
   };
 }

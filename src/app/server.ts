@@ -1,11 +1,13 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ActionDispatcher, RuleSet } from '../actions/index.js';
+import { ActionExecutor, DeadLetters, RuleSet, actionStatus, openSqliteActionQueue } from '../actions/index.js';
 import { createApi } from '../api/index.js';
 import { Broker, tokenMatches } from '../broker/index.js';
 import {
   Metrics,
   SluiceError,
+  sha256Hex,
+  systemClock,
   createLogger,
   errorMessage,
   resolveServerConfig,
@@ -92,11 +94,13 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
       dataDir: config.dataDir,
       logger,
       services: {
-        publishNotification: async (request) => {
+        publishNotification: async (request, origin) => {
           const result = await notify.publish({
             topic: topicNameFromArnOrName(request.topicArn),
             message: request.message,
             ...(request.subject !== undefined ? { subject: request.subject } : {}),
+            // A retried invocation (same job id) makes the same call: same message id, no second mail.
+            ...(origin ? { messageId: stableMessageId(origin.requestId, origin.sequence) } : {}),
           });
           for (const delivery of result.deliveries) metrics.notificationsSent.inc({ protocol: 'email', outcome: delivery.status });
           return { messageId: result.messageId };
@@ -110,7 +114,10 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     cleanups.push(() => functions.close());
 
     const rules = new RuleSet();
-    const dispatcher = new ActionDispatcher({
+    const queue = openSqliteActionQueue(paths.queue);
+    cleanups.push(() => queue.close());
+    const executor = new ActionExecutor({
+      queue,
       logger,
       metrics,
       ports: {
@@ -129,8 +136,9 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
         },
       },
     });
-    // Runs before functions and stores close (cleanups run in reverse).
-    cleanups.push(() => dispatcher.drain());
+    // Stops before functions and stores close (cleanups run in reverse); what has not run stays queued on disk.
+    cleanups.push(() => executor.stop());
+    const deadLetters = new DeadLetters(queue, executor, systemClock);
 
     const simulators = new Map<string, SimulatorSpec>();
     const stacks = new StackService({
@@ -143,7 +151,7 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     broker = await Broker.create({
       logger,
       hooks: {
-        onMessage: createMessagePipeline({ rules, dispatcher, metrics, logger }),
+        onMessage: createMessagePipeline({ rules, executor, metrics, logger }),
         // Until device security exists: anyone with --insecure, otherwise only the operator's admin token.
         authenticate: ({ password }) => config.insecure || tokenMatches(password, adminToken),
       },
@@ -173,9 +181,11 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
         functions,
         registry,
         rules,
-        status: () => ({
+        deadLetters,
+        actionStatus: () => actionStatus(queue, executor, metrics, systemClock),
+        status: async () => ({
           connectedClients: brokerRef.connectedClients,
-          actionsPending: dispatcher.pending,
+          actionsPending: (await queue.stats(Date.now())).depth,
           endpoints: { ...endpoints },
         }),
       },
@@ -183,6 +193,8 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     );
 
     for (const request of stackRequests) await stacks.deploy(request);
+    // Jobs left queued by the last run (a crash, a stop) resume once rules and functions are back.
+    await executor.start();
     await writeAtomically(paths.endpoints, `${JSON.stringify(endpoints, null, 2)}\n`);
 
     let closing: Promise<void> | undefined;
@@ -200,6 +212,12 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     await closeAll();
     throw error;
   }
+}
+
+/** A UUID-shaped id derived from the invocation and the call's place in it. */
+function stableMessageId(requestId: string, sequence: number): string {
+  const hex = sha256Hex(`${requestId}#${sequence}`);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 function listen(server: HttpServer, host: string, port: number): Promise<void> {

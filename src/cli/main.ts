@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { ConnectionOptions } from './client.js';
+import { registerDeadLetterCommands } from './dlq.js';
 import { registerMqttCommands } from './mqtt.js';
 import { registerResourceCommands } from './resources.js';
 import { registerStackCommands } from './stacks.js';
@@ -29,5 +30,6 @@ registerUp(program);
 registerStackCommands(program, connection);
 registerMqttCommands(program, connection);
 registerResourceCommands(program, connection);
+registerDeadLetterCommands(program, connection);
 
 await program.parseAsync(process.argv);

@@ -26,8 +26,14 @@ export class Metrics {
   });
   readonly actions = new Counter({
     name: 'sluice_actions_total',
-    help: 'Rule actions run, by rule, action kind and outcome',
+    help: 'Rule action attempts, by rule, action kind and outcome (success, retry, failure, dead_letter)',
     labelNames: ['rule', 'kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly messagesDropped = new Counter({
+    name: 'sluice_messages_dropped_total',
+    help: 'Messages whose actions were not enqueued, by reason (QoS 0 only: QoS 1 waits instead)',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
   readonly actionSeconds = new Histogram({

@@ -119,10 +119,24 @@ test('sns.publish and mqtt.publish reach the services and the MessageId comes ba
   assert.deepEqual(recorded.notifications, [
     { topicArn: topic, subject: 'Attention:Humidity Under Threshold', message: 'Humidity 29 under threshold for device name soilSensor3' },
   ]);
+  assert.deepEqual(recorded.origins, [{ requestId: result.requestId, sequence: 0 }], 'service calls name their invocation');
   assert.equal(recorded.mqtt.length, 1);
   assert.equal(recorded.mqtt[0]?.topic, 'alerts/soilSensor3');
   assert.equal(recorded.mqtt[0]?.qos, 1);
   assert.deepEqual(JSON.parse(recorded.mqtt[0]?.payload.toString() ?? ''), { humidity: 29 });
+});
+
+test('an invocation retried with the same request id makes its service calls with the same numbers', async (t) => {
+  const { runtime, recorded } = await setup(t);
+  await runtime.deploy(await fixture('humidity-alert.ts', { environment: { alert_sns: 'arn:sluice:sns:local:000000000000:alerts' } }));
+  await runtime.invoke('humidity-alert', { name: 'soilSensor1', humidity: 20 }, { requestId: 'job-1' });
+  await runtime.invoke('humidity-alert', { name: 'soilSensor1', humidity: 20 }, { requestId: 'job-1' });
+  await runtime.invoke('humidity-alert', { name: 'soilSensor1', humidity: 20 }, { requestId: 'job-2' });
+  assert.deepEqual(recorded.origins, [
+    { requestId: 'job-1', sequence: 0 },
+    { requestId: 'job-1', sequence: 0 },
+    { requestId: 'job-2', sequence: 0 },
+  ]);
 });
 
 test('a failing service call rejects inside the handler, which fails the invocation', async (t) => {

@@ -23,6 +23,8 @@ interface Current {
   requestId: string;
   logs: string[];
   logBytes: number;
+  /** Service calls made so far by this invocation, numbering each so a retried invocation makes the same calls with the same numbers. */
+  serviceCalls: number;
   settle?: (outcome: { ok: true; value: unknown } | { ok: false; error: SerializedError }) => void;
 }
 
@@ -74,7 +76,7 @@ export class WorkerSlot {
   }
 
   async invoke(requestId: string, event: unknown, timeoutMs: number): Promise<InvocationResult> {
-    const current: Current = { requestId, logs: [], logBytes: 0 };
+    const current: Current = { requestId, logs: [], logBytes: 0, serviceCalls: 0 };
     this.#current = current;
     try {
       const initStart = performance.now();
@@ -210,10 +212,12 @@ export class WorkerSlot {
 
   async #callService(request: ServiceRequest): Promise<{ messageId?: string }> {
     const { services } = this.#config;
+    const current = this.#current;
+    const origin = current ? { requestId: current.requestId, sequence: current.serviceCalls++ } : undefined;
     switch (request.service) {
       case 'sns.publish': {
         const { topicArn, message, subject } = request;
-        return services.publishNotification(subject === undefined ? { topicArn, message } : { topicArn, message, subject });
+        return services.publishNotification(subject === undefined ? { topicArn, message } : { topicArn, message, subject }, origin);
       }
       case 'mqtt.publish': {
         const { payload } = request;

@@ -12,17 +12,20 @@ export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 export interface Recorded {
   notifications: Array<{ topicArn: string; message: string; subject?: string }>;
+  /** Which invocation made each notification call, and its number within it. */
+  origins: Array<{ requestId: string; sequence: number } | undefined>;
   mqtt: Array<{ topic: string; payload: Buffer; qos: 0 | 1 }>;
 }
 
 /** A runtime on a temp data dir with recording services; closed and deleted after the test. */
 export async function setup(t: TestContext, options: { maxWorkersPerFunction?: number } = {}) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-functions-'));
-  const recorded: Recorded = { notifications: [], mqtt: [] };
+  const recorded: Recorded = { notifications: [], origins: [], mqtt: [] };
   const services: RuntimeServices = {
-    async publishNotification(req) {
+    async publishNotification(req, origin) {
       if (req.topicArn.endsWith(':missing')) throw new SluiceError('SLUICE_ERR_TOPIC_NOT_FOUND', `topic not found: ${req.topicArn}`);
       recorded.notifications.push(req);
+      recorded.origins.push(origin);
       return { messageId: `msg-${recorded.notifications.length}` };
     },
     async publishMqtt(req) {

@@ -28,8 +28,18 @@ export interface FunctionSummary {
 }
 
 /** The services function code reaches through `sluice/runtime`; the composition root wires them. */
+/**
+ * Which invocation made a service call, and which of its calls it was. An
+ * invocation retried with the same request id (a rule action's job id) makes
+ * the same calls in the same order, so services can use this to do each only once.
+ */
+export interface ServiceCallOrigin {
+  requestId: string;
+  sequence: number;
+}
+
 export interface RuntimeServices {
-  publishNotification(req: { topicArn: string; message: string; subject?: string }): Promise<{ messageId: string }>;
+  publishNotification(req: { topicArn: string; message: string; subject?: string }, origin?: ServiceCallOrigin): Promise<{ messageId: string }>;
   publishMqtt(req: { topic: string; payload: Buffer; qos: 0 | 1 }): Promise<void>;
 }
 

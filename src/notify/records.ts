@@ -6,6 +6,7 @@ export const COLLECTIONS = {
   topics: 'notify.topics',
   subscriptions: 'notify.subscriptions',
   tokens: 'notify.tokens',
+  deliveries: 'notify.deliveries',
 } as const;
 
 export type TopicRecord = Topic;
@@ -35,10 +36,19 @@ export interface TokenRecord {
   expiresAt?: number;
 }
 
+/** Keyed by `<messageId>:<subscriptionId>`: recorded only for publishes that name their message id. */
+export interface DeliveryRecord {
+  messageId: string;
+  subscriptionId: string;
+  /** Milliseconds since the epoch. */
+  deliveredAt: number;
+}
+
 export interface NotifyCollections {
   topics: DocumentCollection<TopicRecord>;
   subscriptions: DocumentCollection<SubscriptionRecord>;
   tokens: DocumentCollection<TokenRecord>;
+  deliveries: DocumentCollection<DeliveryRecord>;
 }
 
 export function openCollections(state: StateStore): NotifyCollections {
@@ -46,6 +56,7 @@ export function openCollections(state: StateStore): NotifyCollections {
     topics: state.collection<TopicRecord>(COLLECTIONS.topics),
     subscriptions: state.collection<SubscriptionRecord>(COLLECTIONS.subscriptions),
     tokens: state.collection<TokenRecord>(COLLECTIONS.tokens),
+    deliveries: state.collection<DeliveryRecord>(COLLECTIONS.deliveries),
   };
 }
 

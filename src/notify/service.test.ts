@@ -116,6 +116,29 @@ test('publish: confirmed subscribers get the exact subject and message, then the
   assert.equal(linkToken(ctx.mail.sent.at(-1), 'unsubscribe'), token);
 });
 
+test('publish: a repeated message id is not delivered twice to the same subscriber, but reaches new ones', async () => {
+  const ctx = setup();
+  const first = await confirmedSubscriber(ctx);
+  const messageId = '6f1c1e0e-8f3a-4b51-9d7e-1b2c3d4e5f60';
+  const sent = await ctx.service.publish({ topic: 'alerts', ...ALERT, messageId });
+  assert.equal(sent.messageId, messageId);
+  assert.deepEqual(sent.deliveries.map((d) => d.status), ['sent']);
+  const mails = ctx.mail.sent.length;
+
+  const again = await ctx.service.publish({ topic: 'alerts', ...ALERT, messageId });
+  assert.deepEqual(again.deliveries, [{ subscriptionId: first.id, endpoint: 'ops@example.com', status: 'duplicate' }]);
+  assert.equal(ctx.mail.sent.length, mails, 'no second mail');
+
+  const second = await confirmedSubscriber(ctx, 'night@example.com');
+  const third = await ctx.service.publish({ topic: 'alerts', ...ALERT, messageId });
+  const statusOf = new Map(third.deliveries.map((d) => [d.subscriptionId, d.status]));
+  assert.deepEqual(Object.fromEntries(statusOf), { [first.id]: 'duplicate', [second.id]: 'sent' });
+  // Without an id, every publish is a new message.
+  await ctx.service.publish({ topic: 'alerts', ...ALERT });
+  await ctx.service.publish({ topic: 'alerts', ...ALERT });
+  assert.equal(ctx.mail.sent.filter((m) => m.to === 'night@example.com' && m.subject === ALERT.subject).length, 3);
+});
+
 test('publish: multi-line messages are kept exactly; default subjects follow SNS', async () => {
   const ctx = setup();
   await confirmedSubscriber(ctx);

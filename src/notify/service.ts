@@ -213,9 +213,11 @@ export class NotificationService {
     if (input.subject !== undefined) validateSubject(input.subject);
     const topic = await this.getTopic(input.topic);
     const targets = (await this.#subscriptionsOf(topic.name)).filter((s) => s.status === 'confirmed').sort(byCreation);
-    const messageId = newId();
+    const messageId = input.messageId ?? newId();
     const deliveries = await mapLimit(targets, PUBLISH_CONCURRENCY, async (record): Promise<Delivery> => {
       const base = { subscriptionId: record.id, endpoint: record.endpoint };
+      const deliveryKey = `${messageId}:${record.id}`;
+      if (input.messageId !== undefined && (await this.#records.deliveries.get(deliveryKey))) return { ...base, status: 'duplicate' };
       try {
         if (record.unsubscribeToken === undefined) throw new Error('subscription has no unsubscribe link');
         await this.#driver(record.protocol).deliver({
@@ -223,6 +225,10 @@ export class NotificationService {
           ...(input.subject !== undefined ? { subject: input.subject } : {}),
           unsubscribeUrl: this.#link('unsubscribe', record.unsubscribeToken),
         });
+        if (input.messageId !== undefined) {
+          // Recorded after the send: a crash in between can still mail twice, the one window left (docs/reliability.md).
+          await this.#records.deliveries.put(deliveryKey, { messageId, subscriptionId: record.id, deliveredAt: this.#clock.now() });
+        }
         return { ...base, status: 'sent' };
       } catch (error) {
         this.#logger.warn({ topic: topic.name, subscription: record.id, messageId, err: error }, 'notification delivery failed');

@@ -44,12 +44,20 @@ export interface PublishInput {
   topic: string;
   message: string;
   subject?: string;
+  /**
+   * A stable id chosen by the caller (a retried function invocation derives
+   * the same one). Publishing again with an id already used delivers only to
+   * subscriptions that have no recorded delivery of it, so a retry after a
+   * crash does not mail anyone twice. Without it, a fresh id is made.
+   */
+  messageId?: string;
 }
 
 export interface Delivery {
   subscriptionId: string;
   endpoint: string;
-  status: 'sent' | 'failed';
+  /** `duplicate`: this message id was already delivered to this subscription, so it was not sent again. */
+  status: 'sent' | 'failed' | 'duplicate';
   /** Why it failed, for the API and logs. */
   error?: string;
 }

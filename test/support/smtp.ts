@@ -42,6 +42,8 @@ export class MailCatcher {
   }
 
   async start(): Promise<string> {
+    // A client killed mid-session (the crash tests do that) resets its connection; that is not the catcher's failure.
+    this.#server.on('error', () => undefined);
     this.#server.listen(0, '127.0.0.1');
     await once(this.#server.server, 'listening');
     this.port = (this.#server.server.address() as AddressInfo).port;

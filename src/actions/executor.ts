@@ -1,0 +1,268 @@
+import { errorMessage, systemClock, type Clock, type Logger, type Metrics } from '../core/index.js';
+import { isRetryable } from './action-error.js';
+import { executeAction } from './execute.js';
+import { awsActionName, targetResource, type ActionJob } from './model.js';
+import type { ActionPorts } from './ports.js';
+import { targetKey, type ActionQueue, type DeadLetter, type QueuedJob } from './queue/port.js';
+import { backoffDelayMs, retryPolicyFor } from './retry-policy.js';
+
+export interface ExecutorOptions {
+  queue: ActionQueue;
+  ports: ActionPorts;
+  logger: Logger;
+  metrics: Metrics;
+  clock?: Clock;
+  random?: () => number;
+  /** Jobs running at once, across all targets. */
+  concurrency?: number;
+  /** Jobs running at once against one target (a bucket, a function, an HTTP origin), so a slow one cannot take every slot. */
+  perTargetConcurrency?: number;
+  /** Jobs on disk beyond which QoS 1 acknowledgements wait and QoS 0 messages are dropped (and counted). */
+  maxBacklog?: number;
+  /** ms between looks at the queue when nothing wakes the executor. */
+  idlePollMs?: number;
+  /** Told about every job that finished for good (done, handled by its error action, or dead-lettered). */
+  onSettled?: (job: ActionJob, outcome: { ok: true } | { ok: false; error: string; deadLettered: boolean }) => void;
+}
+
+export type EnqueueOutcome = 'enqueued' | 'dropped';
+
+/**
+ * Runs the durable queue's jobs: leases them with global and per-target
+ * bounds, retries retryable failures with backoff, hands exhausted ones to
+ * the rule's error action with AWS's message, and dead-letters what that
+ * cannot take. Only leased jobs live in memory; the backlog stays on disk.
+ */
+export class ActionExecutor {
+  readonly #o: Required<Omit<ExecutorOptions, 'onSettled'>> & Pick<ExecutorOptions, 'onSettled'>;
+  readonly #running = new Set<Promise<void>>();
+  readonly #busyTargets = new Map<string, number>();
+  readonly #spaceWaiters: Array<() => void> = [];
+  #backlog = 0;
+  #wake: (() => void) | undefined;
+  /** A wake() that came while the loop was not asleep (leasing, counting): the next sleep returns at once instead of losing it. */
+  #wakeRequested = false;
+  #loop: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(options: ExecutorOptions) {
+    this.#o = {
+      clock: systemClock,
+      random: Math.random,
+      concurrency: 16,
+      perTargetConcurrency: 4,
+      maxBacklog: 100_000,
+      idlePollMs: 1_000,
+      ...options,
+    };
+  }
+
+  /** Jobs queued or running, as last counted. */
+  get backlog(): number {
+    return this.#backlog;
+  }
+
+  get running(): number {
+    return this.#running.size;
+  }
+
+  async start(): Promise<void> {
+    this.#backlog = (await this.#o.queue.stats(this.#o.clock.now())).depth;
+    this.#loop = this.#run();
+  }
+
+  /**
+   * Durably records a message's jobs. QoS 1 callers await this before the
+   * PUBACK; when the backlog is over its limit they wait (clients slow down)
+   * while QoS 0 messages are dropped and counted instead.
+   */
+  async enqueue(jobs: ReadonlyArray<ActionJob>, qos: 0 | 1 | 2): Promise<EnqueueOutcome> {
+    if (jobs.length === 0) return 'enqueued';
+    while (this.#backlog >= this.#o.maxBacklog && !this.#stopped) {
+      if (qos === 0) {
+        this.#o.metrics.messagesDropped.inc({ reason: 'backlog_full' });
+        return 'dropped';
+      }
+      await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
+    }
+    await this.#o.queue.enqueue(jobs);
+    this.#backlog += jobs.length;
+    this.wake();
+    return 'enqueued';
+  }
+
+  /** Look at the queue now (new jobs, replayed dead letters). */
+  wake(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    if (wake) wake();
+    else this.#wakeRequested = true;
+  }
+
+  /** Stops leasing and waits for running jobs; queued jobs stay on disk for the next start. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.wake();
+    for (const release of this.#spaceWaiters.splice(0)) release();
+    await this.#loop;
+    await Promise.all([...this.#running]);
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        const started = await this.#leaseAndStart();
+        if (started > 0) continue;
+        await this.#sleep(await this.#idleDelay());
+      } catch (error) {
+        // A failed queue read (a locked or full disk) must not end the loop, nor the process with an unhandled rejection.
+        this.#o.logger.error({ err: errorMessage(error) }, 'action queue read failed; retrying');
+        await this.#sleep(this.#o.idlePollMs);
+      }
+    }
+  }
+
+  /** Leases one job at a time so a batch never overshoots a target's bound. */
+  async #leaseAndStart(): Promise<number> {
+    let started = 0;
+    while (!this.#stopped && this.#running.size < this.#o.concurrency) {
+      const busy = new Set([...this.#busyTargets].filter(([, n]) => n >= this.#o.perTargetConcurrency).map(([key]) => key));
+      const [queued] = await this.#o.queue.lease(1, this.#o.clock.now(), { skipTargets: busy });
+      if (!queued) break;
+      const running: Promise<void> = this.#execute(queued).finally(() => {
+        this.#running.delete(running);
+        this.wake();
+      });
+      this.#running.add(running);
+      started += 1;
+    }
+    return started;
+  }
+
+  async #idleDelay(): Promise<number> {
+    const now = this.#o.clock.now();
+    // Recount while idle: the queue is the truth, the counter only an estimate.
+    this.#backlog = (await this.#o.queue.stats(now)).depth;
+    this.#releaseSpace();
+    if (this.#running.size >= this.#o.concurrency) return this.#o.idlePollMs;
+    const next = await this.#o.queue.nextReadyAt();
+    if (next === undefined || next <= now) return this.#o.idlePollMs;
+    return Math.min(next - now, this.#o.idlePollMs);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#wakeRequested) {
+      this.#wakeRequested = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        // Forget this sleeper once it has woken, so a later wake() is remembered rather than spent on it.
+        if (this.#wake === done) this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      this.#wake = done;
+    });
+  }
+
+  #releaseSpace(): void {
+    while (this.#backlog < this.#o.maxBacklog && this.#spaceWaiters.length > 0) this.#spaceWaiters.shift()?.();
+  }
+
+  #finished(): void {
+    this.#backlog = Math.max(0, this.#backlog - 1);
+    this.#releaseSpace();
+  }
+
+  async #execute(queued: QueuedJob): Promise<void> {
+    const { queue, ports, logger, metrics } = this.#o;
+    const { job } = queued;
+    const key = targetKey(job);
+    const labels = { rule: job.ruleName, kind: job.target.kind };
+    this.#busyTargets.set(key, (this.#busyTargets.get(key) ?? 0) + 1);
+    metrics.actionsInFlight.inc();
+    const timer = metrics.actionSeconds.startTimer({ kind: job.target.kind });
+    try {
+      try {
+        await executeAction(job.target, job.input, job.id, ports);
+      } catch (error) {
+        await this.#failed(queued, error);
+        return;
+      }
+      await queue.complete(job.id);
+      metrics.actions.inc({ ...labels, outcome: 'success' });
+      this.#finished();
+      this.#o.onSettled?.(job, { ok: true });
+    } catch (error) {
+      // The queue itself failed: the lease is kept, and the job runs again after a restart.
+      logger.error({ jobId: job.id, err: errorMessage(error) }, 'action queue update failed');
+    } finally {
+      timer();
+      metrics.actionsInFlight.dec();
+      const left = (this.#busyTargets.get(key) ?? 1) - 1;
+      if (left > 0) this.#busyTargets.set(key, left);
+      else this.#busyTargets.delete(key);
+    }
+  }
+
+  async #failed(queued: QueuedJob, error: unknown): Promise<void> {
+    const { queue, logger, metrics, clock, random } = this.#o;
+    const { job } = queued;
+    const labels = { rule: job.ruleName, kind: job.target.kind };
+    const message = errorMessage(error);
+    const now = clock.now();
+    const attempts = queued.attempts + 1;
+    const policy = retryPolicyFor(job.target, job.retry);
+    const ageMs = now - queued.enqueuedAt;
+    const context = { rule: job.ruleName, action: job.target.kind, resource: targetResource(job.target), jobId: job.id, attempts, err: message };
+    if (isRetryable(error) && attempts < policy.maxAttempts && ageMs < policy.maxAgeMs) {
+      const delay = backoffDelayMs(attempts, policy, random);
+      await queue.retry(job.id, now + delay, message);
+      metrics.actions.inc({ ...labels, outcome: 'retry' });
+      logger.warn({ ...context, retryInMs: delay }, 'rule action failed; will retry');
+      return;
+    }
+    metrics.actions.inc({ ...labels, outcome: 'failure' });
+    logger.error(context, 'rule action failed for good');
+    const failures: DeadLetter['failures'] = [
+      { failedAction: awsActionName(job.target), failedResource: targetResource(job.target), errorMessage: message },
+    ];
+    const handled = await this.#runErrorAction(job, failures);
+    if (handled) {
+      await queue.complete(job.id);
+    } else {
+      await queue.deadLetter(job.id, failures, now);
+      metrics.actions.inc({ ...labels, outcome: 'dead_letter' });
+      logger.error(context, 'rule action dead-lettered; replay it with "sluice dlq replay"');
+    }
+    this.#finished();
+    this.#o.onSettled?.(job, { ok: false, error: message, deadLettered: !handled });
+  }
+
+  /** AWS IoT's error action message, so consumers written for AWS work unchanged. Returns whether it ran. */
+  async #runErrorAction(job: ActionJob, failures: DeadLetter['failures']): Promise<boolean> {
+    if (!job.errorTarget) return false;
+    const { ports, logger, metrics } = this.#o;
+    const report = {
+      ruleName: job.ruleName,
+      topic: job.input.topic,
+      cloudwatchTraceId: job.id,
+      clientId: job.input.clientId,
+      base64OriginalPayload: job.originalPayload.toString('base64'),
+      failures,
+    };
+    const labels = { rule: job.ruleName, kind: `error:${job.errorTarget.kind}` };
+    try {
+      await executeAction(job.errorTarget, { ...job.input, payload: Buffer.from(JSON.stringify(report)), value: report }, `${job.id}:error`, ports);
+      metrics.actions.inc({ ...labels, outcome: 'success' });
+      return true;
+    } catch (error) {
+      metrics.actions.inc({ ...labels, outcome: 'failure' });
+      logger.error({ rule: job.ruleName, jobId: job.id, err: errorMessage(error) }, 'error action failed too');
+      return false;
+    }
+  }
+}
