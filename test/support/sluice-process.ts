@@ -91,7 +91,8 @@ export class SluiceServer {
 
   /** Sends a signal and resolves with the exit code. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.process.exitCode !== null) return this.process.exitCode;
+    // A process ended by a signal has no exit code, only a signal code.
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return this.process.exitCode;
     const exited = once(this.process, 'exit') as Promise<[number | null]>;
     this.process.kill(signal);
     const [code] = await exited;

@@ -8,6 +8,8 @@ export interface ReceivedMail {
   to: string[];
   subject: string;
   text: string;
+  /** The RFC 5322 Message-ID, as a receiver would use it to show a mail once. */
+  messageId: string;
   headers: Map<string, unknown>;
 }
 
@@ -31,6 +33,7 @@ export class MailCatcher {
               to: session.envelope.rcptTo.map((r) => r.address),
               subject: parsed.subject ?? '',
               text: parsed.text ?? '',
+              messageId: parsed.messageId ?? '',
               headers: parsed.headers,
             });
             for (const wake of this.#waiters.splice(0)) wake();

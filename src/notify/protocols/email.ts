@@ -81,6 +81,7 @@ export function notificationMail(from: string, notification: Notification): Mail
     to: subscription.endpoint,
     subject: notification.subject ?? topic.displayName ?? DEFAULT_SUBJECT,
     text: `${message}${FOOTER_SEPARATOR}${footer}`,
+    messageId: `<${notification.messageId}.${subscription.id}@sluice.local>`,
     headers: {
       // RFC 2369: mail clients show their own "unsubscribe" button for this.
       'List-Unsubscribe': `<${unsubscribeUrl}>`,

@@ -13,6 +13,12 @@ export interface MailMessage {
   html?: string;
   /** Extra header fields, e.g. `List-Unsubscribe`. */
   headers?: Record<string, string>;
+  /**
+   * RFC 5322 Message-ID, `<id@domain>`. A notification's is derived from its
+   * message and subscription, so a mail handed over again after a crash is the
+   * same message to the receiver, which shows it once. Made up when absent.
+   */
+  messageId?: string;
 }
 
 export interface MailTransport {

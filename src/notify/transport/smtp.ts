@@ -38,6 +38,7 @@ export function createSmtpTransport(url: string, logger: Logger, options: SmtpTr
           text: mail.text,
           ...(mail.html !== undefined ? { html: mail.html } : {}),
           ...(mail.headers ? { headers: mail.headers } : {}),
+          ...(mail.messageId !== undefined ? { messageId: mail.messageId } : {}),
         });
         logger.debug({ smtp: host, to: mail.to, messageId: info.messageId }, 'mail sent');
         return { messageId: info.messageId };
