@@ -18,11 +18,11 @@ import { result, type Measurement } from './report.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export async function benchReferencePipeline(load: LoadOptions): Promise<Measurement[]> {
+export async function benchReferencePipeline(load: LoadOptions, actionQueue: 'sqlite' | 'memory' = 'sqlite'): Promise<Measurement[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-pipeline-'));
   const child = spawn(
     process.execPath,
-    ['bin/sluice.js', 'up', '--data', dataDir, '--stack', 'stacks/soil-moisture.yaml', '--insecure', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'error'],
+    ['bin/sluice.js', 'up', '--data', dataDir, '--stack', 'stacks/soil-moisture.yaml', '--insecure', '--http-port', '0', '--mqtt-port', '0', '--log-level', 'error', '--action-queue', actionQueue],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   try {
@@ -34,12 +34,13 @@ export async function benchReferencePipeline(load: LoadOptions): Promise<Measure
     }
     const endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')) as { mqtt: string; http: string };
     const start = performance.now();
-    const acks = await publishLoad('pipeline: reference stack, QoS 1 PUBACKs (rules + enqueue)', endpoints.mqtt, load);
+    const label = actionQueue === 'sqlite' ? 'durable queue' : 'memory queue, not durable';
+    const acks = await publishLoad(`pipeline (${label}): QoS 1 PUBACKs`, endpoints.mqtt, load);
     await drained(endpoints.http);
     const seconds = (performance.now() - start) / 1000;
     // publishLoad warms up with up to 2,000 messages first; they are processed in this window too.
     const processed = acks.operations + Math.min(2_000, load.messages);
-    return [acks, result('pipeline: reference stack, messages fully processed (s3 + function)', 'msg/s', processed, seconds)];
+    return [acks, result(`pipeline (${label}): messages fully processed`, 'msg/s', processed, seconds)];
   } finally {
     const exited = once(child, 'exit');
     child.kill('SIGTERM');

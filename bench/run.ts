@@ -63,16 +63,19 @@ if (mosquittoBinary) {
   });
 }
 
-progress('reference scenario pipeline: sluice up with stacks/soil-moisture.yaml ...');
-const pipeline = await benchReferencePipeline({ messages: 20_000, window: 100, budgetMs: 8_000 });
-report.measurements.push(...pipeline);
-const processed = pipeline[1];
-if (processed) {
-  report.ratios.push({
-    name: 'full pipeline / bare broker',
-    value: processed.rate / sluice.rate,
-    note: 'what rules, an fsynced object write and a function invocation per message cost against the no-op hook',
-  });
+progress('reference scenario pipeline, durable queue: sluice up with stacks/soil-moisture.yaml ...');
+const durable = await benchReferencePipeline({ messages: 20_000, window: 100, budgetMs: 8_000 }, 'sqlite');
+progress('reference scenario pipeline, memory queue (the cost of durability) ...');
+const volatile = await benchReferencePipeline({ messages: 20_000, window: 100, budgetMs: 8_000 }, 'memory');
+report.measurements.push(...durable, ...volatile);
+const [durableAcks, durableDone] = durable;
+const [volatileAcks, volatileDone] = volatile;
+if (durableAcks && volatileAcks && durableDone && volatileDone) {
+  report.ratios.push(
+    { name: 'durable / memory queue, PUBACKs', value: durableAcks.rate / volatileAcks.rate, note: 'what the fsynced group commit before each PUBACK costs' },
+    { name: 'durable / memory queue, processed', value: durableDone.rate / volatileDone.rate, note: 'end to end, with every action run' },
+    { name: 'full pipeline / bare broker', value: durableDone.rate / sluice.rate, note: 'rules, fsynced object writes and a function invocation per message, against the no-op hook' },
+  );
 }
 
 const file = fileURLToPath(new URL('./results/latest.json', import.meta.url));

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ActionError } from './action-error.js';
+import { SluiceError, type ErrorCode } from '../core/index.js';
+import { ActionError, isRetryable } from './action-error.js';
 import { executeAction } from './execute.js';
 import type { ActionInput, ActionTarget } from './model.js';
 import type { ActionPorts } from './ports.js';
@@ -71,10 +72,32 @@ for (const [name, target, input, expected] of CASES) {
 
 test('executeAction: a function that reports failure makes the action throw its error message', async () => {
   const ports = recordingPorts({ ok: false, errorMessage: 'Task timed out after 10.00 seconds' });
-  await assert.rejects(executeAction({ kind: 'function', functionName: 'IoTFunction' }, INPUT, 'job-1', ports), {
-    message: 'Task timed out after 10.00 seconds',
+  await assert.rejects(executeAction({ kind: 'function', functionName: 'IoTFunction' }, INPUT, 'job-1', ports), (error: unknown) => {
+    assert.ok(error instanceof ActionError);
+    assert.equal(error.message, 'Task timed out after 10.00 seconds');
+    assert.equal(error.retryable, true, 'a failed function is retried, as Lambda retries asynchronous invokes');
+    return true;
   });
 });
+
+const CLASSIFICATION: Array<[ErrorCode | 'plain', boolean]> = [
+  ['SLUICE_ERR_BUCKET_NOT_FOUND', false],
+  ['SLUICE_ERR_OBJECT_KEY_INVALID', false],
+  ['SLUICE_ERR_FUNCTION_NOT_FOUND', false],
+  ['SLUICE_ERR_REQUEST_INVALID', false],
+  ['SLUICE_ERR_INTERNAL', true],
+  ['plain', true],
+];
+for (const [code, retryable] of CLASSIFICATION) {
+  test(`executeAction: a port failing with ${code} is ${retryable ? '' : 'not '}retryable`, async () => {
+    const ports = recordingPorts();
+    ports.objects.putObject = () => Promise.reject(code === 'plain' ? new Error('EIO: i/o error') : new SluiceError(code, 'no'));
+    await assert.rejects(executeAction({ kind: 's3', bucket: 'b-one', key: 'k' }, INPUT, 'job-1', ports), (error: unknown) => {
+      assert.equal(isRetryable(error), retryable);
+      return true;
+    });
+  });
+}
 
 test('executeAction: a port that rejects makes the action reject with the same error', async () => {
   const ports = recordingPorts();

@@ -1,12 +1,40 @@
+import { isSluiceError, type ErrorCode } from '../core/index.js';
+import { ActionError } from './action-error.js';
 import { postHttp } from './http.js';
 import type { ActionInput, ActionTarget } from './model.js';
 import type { ActionPorts } from './ports.js';
 
 /**
- * Runs one rendered action. Throws on failure; the dispatcher decides what a
- * failure leads to (error action now, retries with the durable queue later).
+ * Failures that no retry can mend: the target does not exist or refuses the
+ * request as such. Anything else (I/O errors, a function that threw) may pass.
+ */
+const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'SLUICE_ERR_BUCKET_NOT_FOUND',
+  'SLUICE_ERR_OBJECT_KEY_INVALID',
+  'SLUICE_ERR_FUNCTION_NOT_FOUND',
+  'SLUICE_ERR_REQUEST_INVALID',
+]);
+
+function classify(error: unknown): unknown {
+  if (isSluiceError(error) && PERMANENT.has(error.code)) {
+    return new ActionError(error.message, { retryable: false, cause: error });
+  }
+  return error;
+}
+
+/**
+ * Runs one rendered action. Throws on failure, an `ActionError` saying
+ * whether a retry can help; the executor decides what the failure leads to.
  */
 export async function executeAction(target: ActionTarget, input: ActionInput, jobId: string, ports: ActionPorts): Promise<void> {
+  try {
+    await run(target, input, jobId, ports);
+  } catch (error) {
+    throw classify(error);
+  }
+}
+
+async function run(target: ActionTarget, input: ActionInput, jobId: string, ports: ActionPorts): Promise<void> {
   switch (target.kind) {
     case 's3':
       await ports.objects.putObject(target.bucket, target.key, input.payload, {
@@ -18,7 +46,8 @@ export async function executeAction(target: ActionTarget, input: ActionInput, jo
       // A binary payload reaches a function base64-encoded, as it would reach Lambda.
       const event = input.value === undefined ? input.payload.toString('base64') : input.value;
       const outcome = await ports.functions.invokeAsync(target.functionName, event, jobId);
-      if (!outcome.ok) throw new Error(outcome.errorMessage);
+      // A function that failed is retried, as Lambda retries asynchronous invokes.
+      if (!outcome.ok) throw new ActionError(outcome.errorMessage, { retryable: true });
       return;
     }
     case 'republish':

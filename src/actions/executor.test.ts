@@ -597,6 +597,8 @@ test('actionStatus: per-rule counts from the metrics, queue depth and dead lette
   await h.settledCount(4);
   await until('the flaky job is retried', async () => (await counter(h.metrics.actions, { outcome: 'retry' })) === 1);
   await h.ports.started(1, 'slow');
+  // The flaky job's retry is recorded just before its run ends: wait for the end too.
+  await until('only the slow job runs', async () => h.executor.running === 1);
   h.clock.t += 5_000;
 
   const status = await actionStatus(h.queue, h.executor, h.metrics, h.clock);

@@ -39,6 +39,7 @@ export class ActionExecutor {
   readonly #busyTargets = new Map<string, number>();
   readonly #spaceWaiters: Array<() => void> = [];
   #backlog = 0;
+  #recountedAt = Number.NEGATIVE_INFINITY;
   #wake: (() => void) | undefined;
   /** A wake() that came while the loop was not asleep (leasing, counting): the next sleep returns at once instead of losing it. */
   #wakeRequested = false;
@@ -49,8 +50,10 @@ export class ActionExecutor {
     this.#o = {
       clock: systemClock,
       random: Math.random,
-      concurrency: 16,
-      perTargetConcurrency: 4,
+      // Half the slots at most for one target: a slow target slows only its own
+      // jobs, and a single fs bucket still gets enough parallel fsyncs.
+      concurrency: 32,
+      perTargetConcurrency: 16,
       maxBacklog: 100_000,
       idlePollMs: 1_000,
       ...options,
@@ -141,9 +144,13 @@ export class ActionExecutor {
 
   async #idleDelay(): Promise<number> {
     const now = this.#o.clock.now();
-    // Recount while idle: the queue is the truth, the counter only an estimate.
-    this.#backlog = (await this.#o.queue.stats(now)).depth;
-    this.#releaseSpace();
+    // Recount while idle, at most once per poll interval: the queue is the
+    // truth, the counter only an estimate, and a count scans the whole queue.
+    if (now - this.#recountedAt >= this.#o.idlePollMs || this.#running.size === 0) {
+      this.#recountedAt = now;
+      this.#backlog = (await this.#o.queue.stats(now)).depth;
+      this.#releaseSpace();
+    }
     if (this.#running.size >= this.#o.concurrency) return this.#o.idlePollMs;
     const next = await this.#o.queue.nextReadyAt();
     if (next === undefined || next <= now) return this.#o.idlePollMs;

@@ -1,6 +1,13 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ActionExecutor, DeadLetters, RuleSet, actionStatus, openSqliteActionQueue } from '../actions/index.js';
+import {
+  ActionExecutor,
+  DeadLetters,
+  RuleSet,
+  actionStatus,
+  createMemoryActionQueue,
+  openSqliteActionQueue,
+} from '../actions/index.js';
 import { createApi } from '../api/index.js';
 import { Broker, tokenMatches } from '../broker/index.js';
 import {
@@ -103,6 +110,15 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
             ...(origin ? { messageId: stableMessageId(origin.requestId, origin.sequence) } : {}),
           });
           for (const delivery of result.deliveries) metrics.notificationsSent.inc({ protocol: 'email', outcome: delivery.status });
+          const failed = result.deliveries.filter((d) => d.status === 'failed');
+          if (failed.length > 0) {
+            // Failing the call fails the invocation, so the rule action is retried with backoff;
+            // the retry reuses the message id, so subscribers already mailed are skipped.
+            throw new SluiceError(
+              'SLUICE_ERR_MAIL_SEND',
+              `${failed.length} of ${result.deliveries.length} deliveries of message ${result.messageId} failed: ${failed[0]?.error ?? 'unknown error'}`,
+            );
+          }
           return { messageId: result.messageId };
         },
         publishMqtt: async (request) => {
@@ -114,10 +130,12 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     cleanups.push(() => functions.close());
 
     const rules = new RuleSet();
-    const queue = openSqliteActionQueue(paths.queue);
+    const queue = config.actionQueue === 'memory' ? createMemoryActionQueue() : openSqliteActionQueue(paths.queue);
+    if (config.actionQueue === 'memory') logger.warn('--action-queue memory: queued actions are lost on a crash; use it only to measure');
     cleanups.push(() => queue.close());
     const executor = new ActionExecutor({
       queue,
+      maxBacklog: config.maxBacklog,
       logger,
       metrics,
       ports: {
@@ -154,10 +172,12 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
         onMessage: createMessagePipeline({ rules, executor, metrics, logger }),
         // Until device security exists: anyone with --insecure, otherwise only the operator's admin token.
         authenticate: ({ password }) => config.insecure || tokenMatches(password, adminToken),
+        onLimitViolation: (kind) => metrics.limitViolations.inc({ kind }),
       },
     });
     const brokerRef = broker;
     metrics.observeConnectedClients(() => brokerRef.connectedClients);
+    metrics.observeQueue(async () => queue.stats(Date.now()));
     cleanups.push(() => brokerRef.close());
     brokerRef.attachWebSocket(httpServer, '/mqtt');
     const endpoints: Endpoints = { ws: `${httpUrl.replace(/^http/, 'ws')}/mqtt`, http: httpUrl };

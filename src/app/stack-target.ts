@@ -73,6 +73,7 @@ export function createStackTarget(deps: StackTargetDeps): StackTarget {
         enabled: spec.enabled,
         actions: spec.actions.map(toActionConfig),
         ...(spec.errorAction ? { errorAction: toActionConfig(spec.errorAction) } : {}),
+        ...(spec.retry ? { retry: spec.retry } : {}),
       });
     },
     async deleteRule(name) {

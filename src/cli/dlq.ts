@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ActionStatus, DeadLetterView } from '../actions/index.js';
+import { SluiceError } from '../core/index.js';
 import { apiRequest, resolveServer, type ConnectionOptions } from './client.js';
 import { action, printJson, printTable } from './output.js';
 
@@ -20,7 +21,14 @@ function query(flags: SelectionFlags & { limit?: string }): string {
   return text ? `?${text}` : '';
 }
 
-function selection(id: string | undefined, flags: SelectionFlags): Record<string, unknown> {
+/** Replay and purge act on many dead letters at once, so an empty selection must be said on purpose. */
+function selection(command: 'replay' | 'purge', id: string | undefined, flags: SelectionFlags): Record<string, unknown> {
+  if (!id && !flags.rule && !flags.olderThan && !flags.newerThan && !flags.all) {
+    throw new SluiceError(
+      'SLUICE_ERR_REQUEST_INVALID',
+      `dlq ${command}: give a dead letter id, --rule, --older-than or --newer-than, or --all to ${command} every one`,
+    );
+  }
   return {
     ...(id ? { id } : {}),
     ...(flags.rule ? { rule: flags.rule } : {}),
@@ -71,7 +79,7 @@ export function registerDeadLetterCommands(program: Command, connection: () => C
     .action(
       action(async (id: string | undefined, flags: SelectionFlags) => {
         const target = await resolveServer(connection());
-        const { replayed } = await apiRequest<{ replayed: string[] }>(target, 'POST', '/api/v1/dead-letters/replay', selection(id, flags));
+        const { replayed } = await apiRequest<{ replayed: string[] }>(target, 'POST', '/api/v1/dead-letters/replay', selection('replay', id, flags));
         process.stdout.write(`replayed ${replayed.length} dead letter${replayed.length === 1 ? '' : 's'}\n`);
       }),
     );
@@ -82,7 +90,7 @@ export function registerDeadLetterCommands(program: Command, connection: () => C
     .action(
       action(async (id: string | undefined, flags: SelectionFlags) => {
         const target = await resolveServer(connection());
-        const { purged } = await apiRequest<{ purged: number }>(target, 'POST', '/api/v1/dead-letters/purge', selection(id, flags));
+        const { purged } = await apiRequest<{ purged: number }>(target, 'POST', '/api/v1/dead-letters/purge', selection('purge', id, flags));
         process.stdout.write(`purged ${purged} dead letter${purged === 1 ? '' : 's'}\n`);
       }),
     );

@@ -16,6 +16,8 @@ interface UpFlags {
   simulate: boolean;
   insecure: boolean;
   logLevel: string;
+  maxBacklog: string;
+  actionQueue: string;
 }
 
 export function registerUp(program: Command): void {
@@ -32,6 +34,8 @@ export function registerUp(program: Command): void {
     .option('--public-url <url>', 'base URL for links in emails (default: the HTTP endpoint)', process.env.SLUICE_PUBLIC_URL)
     .option('--simulate', 'run the stack\'s device simulator', envFlag('SLUICE_SIMULATE'))
     .option('--insecure', 'DEMO ONLY: plaintext anonymous MQTT and tokenless API on loopback', envFlag('SLUICE_INSECURE'))
+    .option('--max-backlog <n>', 'queued actions beyond which QoS 1 acks wait and QoS 0 messages are dropped', process.env.SLUICE_MAX_BACKLOG ?? '100000')
+    .option('--action-queue <driver>', 'sqlite (durable, default) or memory (loses queued actions on a crash; for benchmarks)', process.env.SLUICE_ACTION_QUEUE ?? 'sqlite')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', process.env.SLUICE_LOG_LEVEL ?? 'info')
     .action(action(async (flags: UpFlags) => runUp({ ...flags, data: program.opts<{ data?: string }>().data ?? './data' })));
 }
@@ -57,6 +61,8 @@ async function runUp(flags: UpFlags & { data: string }): Promise<void> {
     simulate: flags.simulate,
     insecure: flags.insecure,
     logLevel: flags.logLevel as ServerOptions['logLevel'],
+    maxBacklog: Number(flags.maxBacklog),
+    actionQueue: flags.actionQueue as ServerOptions['actionQueue'],
   };
   const logger = createLogger({ level: flags.logLevel });
   const server = await startServer(options, { logger });

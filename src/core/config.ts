@@ -27,6 +27,13 @@ export const serverConfigSchema = z
     stacks: z.array(z.string().min(1)).default([]),
     params: z.record(z.string(), z.string()).default({}),
     simulate: z.boolean().default(false),
+    /** Jobs on disk beyond which QoS 1 PUBACKs wait and QoS 0 messages are dropped (counted). */
+    maxBacklog: z.coerce.number().int().min(1).default(100_000),
+    /**
+     * `sqlite` (default) keeps queued actions across crashes. `memory` loses
+     * them; it exists to measure what durability costs, not for use.
+     */
+    actionQueue: z.enum(['sqlite', 'memory']).default('sqlite'),
     insecure: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

@@ -45,7 +45,7 @@ export class Metrics {
   });
   readonly actionsInFlight = new Gauge({
     name: 'sluice_actions_in_flight',
-    help: 'Rule actions queued or running',
+    help: 'Rule actions running now',
     registers: [this.registry],
   });
   readonly notificationsSent = new Counter({
@@ -55,6 +55,40 @@ export class Metrics {
     registers: [this.registry],
   });
   #countClients: () => number = () => 0;
+  #queueStats: () => Promise<{ depthByRule: Record<string, number>; oldestAgeMs: number; deadLetters: number }> = async () => ({
+    depthByRule: {},
+    oldestAgeMs: 0,
+    deadLetters: 0,
+  });
+  readonly limitViolations = new Counter({
+    name: 'sluice_limit_violations_total',
+    help: 'Connections closed for breaking an input limit (payload, topic_bytes, topic_levels, client_id)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly queueDepth: Gauge<'rule'> = new Gauge({
+    name: 'sluice_action_queue_depth',
+    help: 'Rule actions queued or running, by rule',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+    collect: async (): Promise<void> => {
+      const stats = await this.#queueStats();
+      this.queueDepth.reset();
+      for (const [rule, depth] of Object.entries(stats.depthByRule)) this.queueDepth.set({ rule }, depth);
+      this.oldestJobAge.set(stats.oldestAgeMs / 1000);
+      this.deadLetters.set(stats.deadLetters);
+    },
+  });
+  readonly oldestJobAge = new Gauge({
+    name: 'sluice_action_queue_oldest_job_age_seconds',
+    help: 'Age of the oldest rule action not yet done',
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Gauge({
+    name: 'sluice_dead_letters',
+    help: 'Rule actions in the dead-letter store',
+    registers: [this.registry],
+  });
   readonly connectedClients: Gauge = new Gauge({
     name: 'sluice_connected_clients',
     help: 'MQTT clients connected now',
@@ -62,6 +96,11 @@ export class Metrics {
     // Read at scrape time rather than tracked on every connect and disconnect.
     collect: (): void => this.connectedClients.set(this.#countClients()),
   });
+
+  /** The action queue reports its depth, oldest job and dead letters through this, at scrape time. */
+  observeQueue(stats: () => Promise<{ depthByRule: Record<string, number>; oldestAgeMs: number; deadLetters: number }>): void {
+    this.#queueStats = stats;
+  }
 
   /** The broker exists after the metrics do; it reports its client count through this. */
   observeConnectedClients(count: () => number): void {

@@ -113,6 +113,19 @@ const ruleSchema = z
     enabled: z.boolean().default(true),
     actions: z.array(actionSchema).min(1, 'a rule needs at least one action'),
     errorAction: actionSchema.optional(),
+    /** Bounds on retries for this rule's actions; unset fields keep each action kind's defaults. */
+    retry: z
+      .object({
+        maxAttempts: z.number().int().min(1, 'maxAttempts counts the first attempt, so at least 1').max(100).optional(),
+        maxAge: durationMs('maxAge', 7 * 86_400_000).optional(),
+      })
+      .strict()
+      .optional()
+      .transform((retry) =>
+        retry === undefined
+          ? undefined
+          : { ...(retry.maxAttempts !== undefined ? { maxAttempts: retry.maxAttempts } : {}), ...(retry.maxAge !== undefined ? { maxAgeMs: retry.maxAge } : {}) },
+      ),
   })
   .strict();
 

@@ -72,6 +72,8 @@ export interface RuleSpec {
   description?: string;
   actions: ActionSpec[];
   errorAction?: ActionSpec;
+  /** Retry bounds for this rule's actions (attempts including the first; age in ms). */
+  retry?: { maxAttempts?: number; maxAgeMs?: number };
 }
 
 export interface ThingSpec {

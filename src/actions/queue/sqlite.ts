@@ -50,12 +50,16 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  // FULL, not the state store's NORMAL: resolving `enqueue` lets the broker send
+  // Enqueue commits run with FULL: resolving `enqueue` lets the broker send
   // PUBACK, after which the device may drop the message [MQTT-4.3.2-4]. In WAL
   // mode NORMAL skips the fsync at commit, so an OS crash or power loss could
-  // lose jobs already acknowledged; FULL syncs the WAL on every commit, and group
-  // commit is what keeps that affordable.
-  db.pragma('synchronous = FULL');
+  // lose jobs already acknowledged; FULL syncs the WAL, and group commit keeps
+  // that affordable. Every other write (lease, complete, retry) runs with
+  // NORMAL: losing one to a power cut only makes a job run again, which
+  // at-least-once allows, and an fsync per job would block the event loop
+  // (better-sqlite3 is synchronous). A FULL commit also makes every earlier
+  // NORMAL one durable, since they precede it in the WAL.
+  db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   migrateQueue(db);
   // Leases do not survive a restart: whoever held them is gone, so the jobs run
@@ -160,7 +164,12 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     pending = [];
     if (batch.length === 0) return;
     try {
-      insertBatch.immediate(batch);
+      db.pragma('synchronous = FULL');
+      try {
+        insertBatch.immediate(batch);
+      } finally {
+        db.pragma('synchronous = NORMAL');
+      }
     } catch (error) {
       for (const call of batch) call.reject(error);
       return;
