@@ -80,6 +80,7 @@ test('every up flag can come from a SLUICE_* environment variable', async () => 
       SLUICE_STACK: 'stacks/soil-moisture.yaml',
       SLUICE_PARAM: 'alertEmail=env@example.org',
       SLUICE_PUBLIC_URL: 'https://sluice.example.org',
+      SLUICE_MAX_PAYLOAD_BYTES: '1000',
     },
   });
   servers.push(server);
@@ -87,5 +88,13 @@ test('every up flag can come from a SLUICE_* environment variable', async () => 
   assert.notEqual(new URL(server.endpoints.http).port, '8080', 'SLUICE_HTTP_PORT=0 picked a free port');
   assert.match(server.stdout, /env@example\.org to topic humidity-alerts is pending/);
   assert.match(server.stdout, /https:\/\/sluice\.example\.org\/notify\/confirm\//, 'links use SLUICE_PUBLIC_URL');
+  const client = await mqtt.connectAsync(server.endpoints.mqtt, { clientId: 'limits-probe', reconnectPeriod: 0 });
+  await client.publishAsync('probe/ok', Buffer.alloc(1000, 120), { qos: 1 });
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  client.publish('probe/too-big', Buffer.alloc(1001, 120), { qos: 1 }, () => undefined);
+  await closed;
+  client.end(true);
+  const metrics = await (await fetch(`${server.endpoints.http}/metrics`)).text();
+  assert.match(metrics, /sluice_limit_violations_total\{kind="payload"\} 1/, 'SLUICE_MAX_PAYLOAD_BYTES set the limit');
   assert.equal(await server.stop('SIGTERM'), 0);
 });

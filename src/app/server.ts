@@ -168,6 +168,12 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
 
     broker = await Broker.create({
       logger,
+      limits: {
+        ...(config.maxPayloadBytes !== undefined ? { maxPayloadBytes: config.maxPayloadBytes } : {}),
+        ...(config.maxTopicBytes !== undefined ? { maxTopicBytes: config.maxTopicBytes } : {}),
+        ...(config.maxTopicLevels !== undefined ? { maxTopicLevels: config.maxTopicLevels } : {}),
+        ...(config.maxClientIdBytes !== undefined ? { maxClientIdBytes: config.maxClientIdBytes } : {}),
+      },
       hooks: {
         onMessage: createMessagePipeline({ rules, executor, metrics, logger }),
         // Until device security exists: anyone with --insecure, otherwise only the operator's admin token.

@@ -18,6 +18,10 @@ interface UpFlags {
   logLevel: string;
   maxBacklog: string;
   actionQueue: string;
+  maxPayloadBytes?: string;
+  maxTopicBytes?: string;
+  maxTopicLevels?: string;
+  maxClientIdBytes?: string;
 }
 
 export function registerUp(program: Command): void {
@@ -36,6 +40,10 @@ export function registerUp(program: Command): void {
     .option('--insecure', 'DEMO ONLY: plaintext anonymous MQTT and tokenless API on loopback', envFlag('SLUICE_INSECURE'))
     .option('--max-backlog <n>', 'queued actions beyond which QoS 1 acks wait and QoS 0 messages are dropped', process.env.SLUICE_MAX_BACKLOG ?? '100000')
     .option('--action-queue <driver>', 'sqlite (durable, default) or memory (loses queued actions on a crash; for benchmarks)', process.env.SLUICE_ACTION_QUEUE ?? 'sqlite')
+    .option('--max-payload-bytes <n>', 'largest MQTT payload (default 131072, AWS IoT Core\'s 128 KB)', process.env.SLUICE_MAX_PAYLOAD_BYTES)
+    .option('--max-topic-bytes <n>', 'longest topic or filter in bytes (default 256)', process.env.SLUICE_MAX_TOPIC_BYTES)
+    .option('--max-topic-levels <n>', 'most topic levels (default 7)', process.env.SLUICE_MAX_TOPIC_LEVELS)
+    .option('--max-client-id-bytes <n>', 'longest client id in bytes (default 128)', process.env.SLUICE_MAX_CLIENT_ID_BYTES)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', process.env.SLUICE_LOG_LEVEL ?? 'info')
     .action(action(async (flags: UpFlags) => runUp({ ...flags, data: program.opts<{ data?: string }>().data ?? './data' })));
 }
@@ -63,6 +71,10 @@ async function runUp(flags: UpFlags & { data: string }): Promise<void> {
     logLevel: flags.logLevel as ServerOptions['logLevel'],
     maxBacklog: Number(flags.maxBacklog),
     actionQueue: flags.actionQueue as ServerOptions['actionQueue'],
+    ...(flags.maxPayloadBytes !== undefined ? { maxPayloadBytes: Number(flags.maxPayloadBytes) } : {}),
+    ...(flags.maxTopicBytes !== undefined ? { maxTopicBytes: Number(flags.maxTopicBytes) } : {}),
+    ...(flags.maxTopicLevels !== undefined ? { maxTopicLevels: Number(flags.maxTopicLevels) } : {}),
+    ...(flags.maxClientIdBytes !== undefined ? { maxClientIdBytes: Number(flags.maxClientIdBytes) } : {}),
   };
   const logger = createLogger({ level: flags.logLevel });
   const server = await startServer(options, { logger });

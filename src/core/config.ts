@@ -34,6 +34,11 @@ export const serverConfigSchema = z
      * them; it exists to measure what durability costs, not for use.
      */
     actionQueue: z.enum(['sqlite', 'memory']).default('sqlite'),
+    /** Input limits; unset ones take AWS IoT Core's (payload 128 KB, topic 256 B and 7 levels, client id 128 B). */
+    maxPayloadBytes: z.coerce.number().int().min(1).optional(),
+    maxTopicBytes: z.coerce.number().int().min(1).optional(),
+    maxTopicLevels: z.coerce.number().int().min(1).max(100).optional(),
+    maxClientIdBytes: z.coerce.number().int().min(1).optional(),
     insecure: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
