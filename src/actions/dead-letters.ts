@@ -45,7 +45,7 @@ export class DeadLetters {
 
   async replay(selection: DeadLetterSelection): Promise<string[]> {
     const ids = await this.#queue.replayDeadLetters(selection, this.#clock.now());
-    this.#executor.wake();
+    this.#executor.refresh();
     return ids;
   }
 

@@ -566,6 +566,9 @@ test('a queue read that fails does not end the executor: it runs the job on the 
   const h = await harness(t, MEMORY, { queue: flaky });
   await h.executor.start();
   await h.executor.enqueue([job('a', S3)], 1);
+  // The enqueue's wake meets the failing read; wake again once it has failed.
+  await until('the failing read happened', () => failures <= 0);
+  h.executor.wake();
   await h.settledCount(1);
   assert.deepEqual(h.settled, [{ id: 'a', ok: true }]);
 });

@@ -39,7 +39,12 @@ export class ActionExecutor {
   readonly #busyTargets = new Map<string, number>();
   readonly #spaceWaiters: Array<() => void> = [];
   #backlog = 0;
+  /** Jobs not yet done per target (waiting, retrying or running), to choose whom to lease for. */
+  #targets = new Map<string, number>();
+  #turn = 0;
   #recountedAt = Number.NEGATIVE_INFINITY;
+  #refreshRequested = false;
+  #changesDuringRecount: Map<string, number> | undefined;
   #wake: (() => void) | undefined;
   /** A wake() that came while the loop was not asleep (leasing, counting): the next sleep returns at once instead of losing it. */
   #wakeRequested = false;
@@ -70,7 +75,7 @@ export class ActionExecutor {
   }
 
   async start(): Promise<void> {
-    this.#backlog = (await this.#o.queue.stats(this.#o.clock.now())).depth;
+    await this.#recount(this.#o.clock.now());
     this.#loop = this.#run();
   }
 
@@ -90,6 +95,7 @@ export class ActionExecutor {
     }
     await this.#o.queue.enqueue(jobs);
     this.#backlog += jobs.length;
+    for (const job of jobs) this.#countTarget(targetKey(job), 1);
     this.wake();
     return 'enqueued';
   }
@@ -114,6 +120,10 @@ export class ActionExecutor {
   async #run(): Promise<void> {
     while (!this.#stopped) {
       try {
+        if (this.#refreshRequested) {
+          this.#refreshRequested = false;
+          await this.#recount(this.#o.clock.now());
+        }
         const started = await this.#leaseAndStart();
         if (started > 0) continue;
         await this.#sleep(await this.#idleDelay());
@@ -125,13 +135,27 @@ export class ActionExecutor {
     }
   }
 
-  /** Leases one job at a time so a batch never overshoots a target's bound. */
+  /**
+   * Leases one job at a time, taking targets in turn among those under their
+   * bound that have jobs waiting, so one busy target never makes the others
+   * wait and a lease never walks past another target's backlog.
+   */
   async #leaseAndStart(): Promise<number> {
     let started = 0;
+    const nothingDue = new Set<string>();
     while (!this.#stopped && this.#running.size < this.#o.concurrency) {
-      const busy = new Set([...this.#busyTargets].filter(([, n]) => n >= this.#o.perTargetConcurrency).map(([key]) => key));
-      const [queued] = await this.#o.queue.lease(1, this.#o.clock.now(), { skipTargets: busy });
-      if (!queued) break;
+      const candidates = [...this.#targets].filter(([target, count]) => {
+        const busy = this.#busyTargets.get(target) ?? 0;
+        return !nothingDue.has(target) && busy < this.#o.perTargetConcurrency && count > busy;
+      });
+      if (candidates.length === 0) break;
+      this.#turn = (this.#turn + 1) % candidates.length;
+      const [target] = candidates[this.#turn] as [string, number];
+      const [queued] = await this.#o.queue.lease(1, this.#o.clock.now(), { target });
+      if (!queued) {
+        nothingDue.add(target);
+        continue;
+      }
       const running: Promise<void> = this.#execute(queued).finally(() => {
         this.#running.delete(running);
         this.wake();
@@ -146,11 +170,7 @@ export class ActionExecutor {
     const now = this.#o.clock.now();
     // Recount while idle, at most once per poll interval: the queue is the
     // truth, the counter only an estimate, and a count scans the whole queue.
-    if (now - this.#recountedAt >= this.#o.idlePollMs || this.#running.size === 0) {
-      this.#recountedAt = now;
-      this.#backlog = (await this.#o.queue.stats(now)).depth;
-      this.#releaseSpace();
-    }
+    if (now - this.#recountedAt >= this.#o.idlePollMs || this.#running.size === 0) await this.#recount(now);
     if (this.#running.size >= this.#o.concurrency) return this.#o.idlePollMs;
     const next = await this.#o.queue.nextReadyAt();
     if (next === undefined || next <= now) return this.#o.idlePollMs;
@@ -175,11 +195,48 @@ export class ActionExecutor {
     });
   }
 
+  /** The queue is the truth; the in-memory counts are estimates between recounts (replays, duplicate enqueues). */
+  async #recount(now: number): Promise<void> {
+    this.#recountedAt = now;
+    // Changes made while the count runs may or may not be in it; they are kept
+    // aside and applied on top, so a job enqueued meanwhile is never forgotten.
+    const during = new Map<string, number>();
+    this.#changesDuringRecount = during;
+    let counted: Map<string, number>;
+    try {
+      counted = await this.#o.queue.activeTargets();
+    } finally {
+      this.#changesDuringRecount = undefined;
+    }
+    // Overcounting is harmless (a lease finds nothing; the next recount corrects it); undercounting would hide jobs.
+    for (const target of during.keys()) counted.set(target, Math.max(counted.get(target) ?? 0, this.#targets.get(target) ?? 0));
+    for (const [target, count] of counted) if (count <= 0) counted.delete(target);
+    this.#targets = counted;
+    this.#backlog = [...counted.values()].reduce((sum, n) => sum + n, 0);
+    this.#releaseSpace();
+  }
+
+  /** Recount at the next look (after a replay put dead letters back), and look now. */
+  refresh(): void {
+    this.#recountedAt = Number.NEGATIVE_INFINITY;
+    this.#refreshRequested = true;
+    this.wake();
+  }
+
+  #countTarget(target: string, delta: number): void {
+    const during = this.#changesDuringRecount;
+    if (during) during.set(target, (during.get(target) ?? 0) + delta);
+    const count = (this.#targets.get(target) ?? 0) + delta;
+    if (count > 0) this.#targets.set(target, count);
+    else this.#targets.delete(target);
+  }
+
   #releaseSpace(): void {
     while (this.#backlog < this.#o.maxBacklog && this.#spaceWaiters.length > 0) this.#spaceWaiters.shift()?.();
   }
 
-  #finished(): void {
+  #finished(job: ActionJob): void {
+    this.#countTarget(targetKey(job), -1);
     this.#backlog = Math.max(0, this.#backlog - 1);
     this.#releaseSpace();
   }
@@ -201,7 +258,7 @@ export class ActionExecutor {
       }
       await queue.complete(job.id);
       metrics.actions.inc({ ...labels, outcome: 'success' });
-      this.#finished();
+      this.#finished(job);
       this.#o.onSettled?.(job, { ok: true });
     } catch (error) {
       // The queue itself failed: the lease is kept, and the job runs again after a restart.
@@ -245,7 +302,7 @@ export class ActionExecutor {
       metrics.actions.inc({ ...labels, outcome: 'dead_letter' });
       logger.error(context, 'rule action dead-lettered; replay it with "sluice dlq replay"');
     }
-    this.#finished();
+    this.#finished(job);
     this.#o.onSettled?.(job, { ok: false, error: message, deadLettered: !handled });
   }
 

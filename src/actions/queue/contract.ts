@@ -97,6 +97,22 @@ export function actionQueueContract(driver: string, open: OpenQueue): void {
     assert.deepEqual(ids(await queue.lease(10, clock.t, { skipTargets: new Set() })), ['s3', 're']);
   });
 
+  withQueue('lease by target takes only that target\'s oldest due jobs; activeTargets counts what is not done', async (queue, clock) => {
+    const a1 = testJob('a1', { target: { kind: 's3', bucket: 'bucket-a', key: '1' } });
+    const b1 = testJob('b1', { target: { kind: 's3', bucket: 'bucket-b', key: '1' } });
+    const a2 = testJob('a2', { target: { kind: 's3', bucket: 'bucket-a', key: '2' } });
+    const f1 = testJob('f1', { target: { kind: 'function', functionName: 'IoTFunction' } });
+    await queue.enqueue([a1, b1, a2, f1]);
+    assert.deepEqual(Object.fromEntries(await queue.activeTargets()), { 's3:bucket-a': 2, 's3:bucket-b': 1, 'function:IoTFunction': 1 });
+    assert.deepEqual(ids(await queue.lease(1, clock.t, { target: 's3:bucket-a' })), ['a1']);
+    await queue.retry('a1', clock.t + 1_000, 'later');
+    assert.deepEqual(ids(await queue.lease(5, clock.t, { target: 's3:bucket-a' })), ['a2'], 'a1 is not due yet');
+    assert.deepEqual(ids(await queue.lease(5, clock.t, { target: 's3:nowhere' })), []);
+    await queue.complete('a2');
+    await queue.deadLetter('f1', [], clock.t);
+    assert.deepEqual(Object.fromEntries(await queue.activeTargets()), { 's3:bucket-a': 1, 's3:bucket-b': 1 }, 'leased and waiting count; done and dead do not');
+  });
+
   withQueue('leased jobs are not leased twice, even by concurrent leases', async (queue, clock) => {
     await queue.enqueue(['a', 'b', 'c', 'd', 'e'].map((id) => testJob(id)));
     const [one, two] = await Promise.all([queue.lease(3, clock.t), queue.lease(3, clock.t)]);

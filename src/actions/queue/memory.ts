@@ -68,8 +68,9 @@ export function createMemoryActionQueue(options: ActionQueueOptions = {}): Actio
     async lease(limit, now, leaseOptions) {
       assertOpen();
       const skip = leaseOptions?.skipTargets;
+      const only = leaseOptions?.target;
       const ready = [...rows.values()]
-        .filter((row) => row.state === 'ready' && row.notBefore <= now && !skip?.has(row.target))
+        .filter((row) => row.state === 'ready' && row.notBefore <= now && !skip?.has(row.target) && (only === undefined || row.target === only))
         .sort(byEnqueuedAt)
         .slice(0, toLimit(limit));
       return ready.map((row): QueuedJob => {
@@ -128,6 +129,12 @@ export function createMemoryActionQueue(options: ActionQueueOptions = {}): Actio
       const dead = deadMatching(filter, now);
       for (const row of dead) rows.delete(row.id);
       return dead.length;
+    },
+    async activeTargets() {
+      assertOpen();
+      const counts = new Map<string, number>();
+      for (const row of rows.values()) if (row.state !== 'dead') counts.set(row.target, (counts.get(row.target) ?? 0) + 1);
+      return counts;
     },
     async nextReadyAt() {
       assertOpen();

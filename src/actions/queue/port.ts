@@ -59,9 +59,14 @@ export interface ActionQueue {
   enqueue(jobs: ReadonlyArray<ActionJob>): Promise<void>;
   /**
    * Leases up to `limit` ready jobs whose `notBefore` has passed, oldest
-   * first, skipping jobs whose target key is in `busyTargets`.
+   * first: of one `target` only, or skipping jobs whose target key is in
+   * `skipTargets`. Leasing by target is what the executor does: it stays
+   * cheap however large the backlog, where skipping has to walk past every
+   * job of the skipped targets.
    */
-  lease(limit: number, now: number, options?: { skipTargets?: ReadonlySet<string> }): Promise<QueuedJob[]>;
+  lease(limit: number, now: number, options?: { skipTargets?: ReadonlySet<string>; target?: string }): Promise<QueuedJob[]>;
+  /** Jobs not yet done (ready, waiting to retry, or leased), per target key. Scans the queue: for start-up and periodic recounts. */
+  activeTargets(): Promise<Map<string, number>>;
   /** The job is done: removed. */
   complete(jobId: string): Promise<void>;
   /** Back to ready, to run at `notBefore`, with one more attempt counted. */

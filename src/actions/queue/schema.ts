@@ -29,6 +29,8 @@ const MIGRATIONS: ReadonlyArray<string> = [
    CREATE INDEX jobs_lease ON jobs (state, not_before, enqueued_at);
    CREATE INDEX jobs_order ON jobs (state, enqueued_at);
    CREATE INDEX jobs_dead ON jobs (state, rule, dead_at);`,
+  // Leasing one target's oldest due job without walking other targets' jobs.
+  `CREATE INDEX jobs_target ON jobs (state, target, enqueued_at);`,
 ];
 
 export function migrateQueue(db: Database): void {

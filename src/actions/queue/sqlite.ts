@@ -80,6 +80,12 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   const selectReadySkipping = db.prepare<[number, string, number], JobRow>(
     `SELECT ${COLUMNS} ${READY} AND target NOT IN (SELECT value FROM json_each(?)) ${ORDER_READY}`,
   );
+  const selectReadyForTarget = db.prepare<[string, number, number], JobRow>(
+    `SELECT ${COLUMNS} FROM jobs INDEXED BY jobs_target WHERE state = 'ready' AND target = ? AND not_before <= ? ORDER BY enqueued_at, rowid LIMIT ?`,
+  );
+  const countByTarget = db.prepare<[], { target: string; n: number }>(
+    "SELECT target, COUNT(*) AS n FROM jobs WHERE state IN ('ready', 'leased') GROUP BY target",
+  );
   const markLeased = db.prepare<[string]>("UPDATE jobs SET state = 'leased' WHERE id = ?");
   const deleteActive = db.prepare<[string]>("DELETE FROM jobs WHERE id = ? AND state != 'dead'");
   const retryJob = db.prepare<[number, string, string]>(
@@ -136,9 +142,14 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   const insertBatch = db.transaction((batch: PendingEnqueue[]) => {
     for (const call of batch) for (const row of call.rows) insert.run(row);
   });
-  const leaseTx = db.transaction((limit: number, now: number, skip: ReadonlySet<string> | undefined): JobRow[] => {
+  const leaseTx = db.transaction((limit: number, now: number, skip: ReadonlySet<string> | undefined, target: string | undefined): JobRow[] => {
     const sqlLimit = Number.isFinite(limit) ? limit : -1;
-    const rows = skip && skip.size > 0 ? selectReadySkipping.all(now, JSON.stringify([...skip]), sqlLimit) : selectReady.all(now, sqlLimit);
+    const rows =
+      target !== undefined
+        ? selectReadyForTarget.all(target, now, sqlLimit)
+        : skip && skip.size > 0
+          ? selectReadySkipping.all(now, JSON.stringify([...skip]), sqlLimit)
+          : selectReady.all(now, sqlLimit);
     for (const row of rows) markLeased.run(row.id);
     return rows;
   });
@@ -198,7 +209,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     },
     async lease(limit, now, leaseOptions) {
       assertOpen();
-      return leaseTx.immediate(toLimit(limit), now, leaseOptions?.skipTargets).map((row): QueuedJob => {
+      return leaseTx.immediate(toLimit(limit), now, leaseOptions?.skipTargets, leaseOptions?.target).map((row): QueuedJob => {
         const queued: QueuedJob = { job: decodeJob(row.body), attempts: row.attempts, enqueuedAt: row.enqueued_at, notBefore: row.not_before };
         if (row.last_error !== null) queued.lastError = row.last_error;
         return queued;
@@ -232,6 +243,10 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     async purgeDeadLetters(filter, now) {
       assertOpen();
       return purgeTx.immediate(deadLetterBounds(filter, now));
+    },
+    async activeTargets() {
+      assertOpen();
+      return new Map(countByTarget.all().map((row) => [row.target, row.n]));
     },
     async nextReadyAt() {
       assertOpen();
