@@ -37,7 +37,44 @@ export function createMemoryActionQueue(options: ActionQueueOptions = {}): Actio
     const row = rows.get(id);
     return row && row.state !== 'dead' ? row : undefined;
   };
-  const byEnqueuedAt = (a: Row, b: Row): number => a.enqueuedAt - b.enqueuedAt;
+  // Rows kept sorted by (enqueuedAt, insertion), overall and per target, so a
+  // lease walks from the oldest and stops at its limit, as the SQLite driver
+  // walks an index, instead of sorting the whole backlog each time.
+  let sequence = 0;
+  const order = new WeakMap<Row, number>();
+  const before = (a: Row, b: Row): boolean =>
+    a.enqueuedAt < b.enqueuedAt || (a.enqueuedAt === b.enqueuedAt && (order.get(a) ?? 0) < (order.get(b) ?? 0));
+  const sortedInsert = (list: Row[], row: Row): void => {
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (before(list[mid] as Row, row)) low = mid + 1;
+      else high = mid;
+    }
+    list.splice(low, 0, row);
+  };
+  const all: Row[] = [];
+  const byTarget = new Map<string, Row[]>();
+  const insertRow = (row: Row): void => {
+    order.set(row, sequence++);
+    rows.set(row.id, row);
+    sortedInsert(all, row);
+    let ofTarget = byTarget.get(row.target);
+    if (!ofTarget) byTarget.set(row.target, (ofTarget = []));
+    sortedInsert(ofTarget, row);
+  };
+  const deleteRow = (id: string): void => {
+    const row = rows.get(id);
+    if (!row) return;
+    rows.delete(id);
+    all.splice(all.indexOf(row), 1);
+    const ofTarget = byTarget.get(row.target);
+    if (ofTarget) {
+      ofTarget.splice(ofTarget.indexOf(row), 1);
+      if (ofTarget.length === 0) byTarget.delete(row.target);
+    }
+  };
   const deadMatching = (filter: DeadLetterFilter & { jobId?: string }, now: number): Row[] => {
     const bounds = deadLetterBounds(filter, now);
     // Array.prototype.sort is stable, so equal deadAt keep insertion order.
@@ -62,17 +99,20 @@ export function createMemoryActionQueue(options: ActionQueueOptions = {}): Actio
       const encoded = jobs.map((job) => ({ job, body: encodeJob(job) }));
       for (const { job, body } of encoded) {
         if (rows.has(job.id)) continue;
-        rows.set(job.id, { id: job.id, rule: job.ruleName, target: targetKey(job), body, attempts: 0, enqueuedAt: now, notBefore: now, state: 'ready' });
+        insertRow({ id: job.id, rule: job.ruleName, target: targetKey(job), body, attempts: 0, enqueuedAt: now, notBefore: now, state: 'ready' });
       }
     },
     async lease(limit, now, leaseOptions) {
       assertOpen();
       const skip = leaseOptions?.skipTargets;
       const only = leaseOptions?.target;
-      const ready = [...rows.values()]
-        .filter((row) => row.state === 'ready' && row.notBefore <= now && !skip?.has(row.target) && (only === undefined || row.target === only))
-        .sort(byEnqueuedAt)
-        .slice(0, toLimit(limit));
+      const max = toLimit(limit);
+      const ready: Row[] = [];
+      const source = only === undefined ? all : (byTarget.get(only) ?? []);
+      for (const row of source) {
+        if (ready.length >= max) break;
+        if (row.state === 'ready' && row.notBefore <= now && !skip?.has(row.target)) ready.push(row);
+      }
       return ready.map((row): QueuedJob => {
         row.state = 'leased';
         const queued: QueuedJob = { job: decodeJob(row.body), attempts: row.attempts, enqueuedAt: row.enqueuedAt, notBefore: row.notBefore };
@@ -82,7 +122,7 @@ export function createMemoryActionQueue(options: ActionQueueOptions = {}): Actio
     },
     async complete(jobId) {
       assertOpen();
-      if (active(jobId)) rows.delete(jobId);
+      if (active(jobId)) deleteRow(jobId);
     },
     async retry(jobId, notBefore, error) {
       assertOpen();
@@ -127,7 +167,7 @@ export function createMemoryActionQueue(options: ActionQueueOptions = {}): Actio
     async purgeDeadLetters(filter, now) {
       assertOpen();
       const dead = deadMatching(filter, now);
-      for (const row of dead) rows.delete(row.id);
+      for (const row of dead) deleteRow(row.id);
       return dead.length;
     },
     async activeTargets() {
