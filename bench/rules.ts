@@ -5,19 +5,10 @@
  */
 import { RuleSet } from '../src/actions/index.js';
 import { TopicIndex, compileRule, decodeMessage, topicMatchesFilter, type DecodedMessage } from '../src/rules/index.js';
+// Seeded, so every run sees the same messages and filters.
+import { prng } from '../test/support/prng.js';
 import { measure, type Measurement } from './report.js';
 
-/** A small deterministic PRNG (mulberry32), so every run sees the same messages and filters. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ARCHIVE_SQL = "SELECT * FROM 'device/+/devicePayload'";
 const ALERT_SQL = "SELECT * FROM 'device/+/devicePayload' WHERE humidity < 35";

@@ -10,24 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import mqtt from 'mqtt';
+import { prng } from './support/prng.js';
 import { MailCatcher, findLink } from './support/smtp.js';
 import { SluiceServer } from './support/sluice-process.js';
 
 const ROUNDS = Number(process.env.SLUICE_CRASH_ROUNDS ?? 5);
 const WINDOW = 20;
 const SUBJECT = 'Attention:Humidity Under Threshold';
-
-/** mulberry32: a seeded PRNG, so a failing run can be repeated with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const reading = (seq: number) =>
   JSON.stringify({ name: `soilSensor-${seq}`, humidity: seq % 2 === 1 ? 29 : 40, timeStampEpoch: seq, timeStampIso: new Date(seq).toISOString() });

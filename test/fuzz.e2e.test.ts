@@ -25,6 +25,7 @@ import {
   publishPacket,
   subscribePacket,
 } from '../src/broker/mqtt-wire.test-support.js';
+import { prng } from './support/prng.js';
 
 const MIN_INPUTS = 10_000;
 const CONCURRENCY = 20;
@@ -35,17 +36,7 @@ const HEAP_GROWTH_BOUND = 100 * 1024 * 1024;
 
 type Rng = () => number;
 
-/** mulberry32: a 32-bit state PRNG, plenty for choosing fuzz inputs. */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const mulberry32 = prng;
 
 const int = (rng: Rng, min: number, max: number): number => min + Math.floor(rng() * (max - min + 1));
 const pick = <T>(rng: Rng, items: readonly T[]): T => {

@@ -15,11 +15,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { simpleParser } from 'mailparser';
 import mqtt from 'mqtt';
-import { SMTPServer } from 'smtp-server';
 import type { ActionStatus, DeadLetterView } from '../src/actions/index.js';
-import { findLink, type ReceivedMail } from './support/smtp.js';
+import { MailCatcher, findLink } from './support/smtp.js';
 import { SluiceServer } from './support/sluice-process.js';
 
 const STACK = resolve(import.meta.dirname, 'fixtures', 'outage.yaml');
@@ -31,48 +29,6 @@ const WINDOW = 20;
 const MEMORY_HEADROOM = 200 * 1024 * 1024;
 const RSS_METRIC = 'sluice_process_resident_memory_bytes';
 
-/**
- * A real SMTP server on a chosen port (0: a free one). test/support's
- * MailCatcher always takes a free port; the outage needs the same port again.
- */
-class PortMailCatcher {
-  readonly messages: ReceivedMail[] = [];
-  readonly #server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData: (stream, session, callback) => {
-      simpleParser(stream)
-        .then((parsed) => {
-          this.messages.push({
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address),
-            subject: parsed.subject ?? '',
-            text: parsed.text ?? '',
-            messageId: parsed.messageId ?? '',
-            headers: parsed.headers,
-          });
-          callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-  });
-  #listening = false;
-
-  async start(port = 0): Promise<number> {
-    this.#server.on('error', () => undefined);
-    this.#server.listen(port, '127.0.0.1');
-    await once(this.#server.server, 'listening');
-    this.#listening = true;
-    return (this.#server.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    if (!this.#listening) return;
-    this.#listening = false;
-    await new Promise<void>((r) => this.#server.close(() => r()));
-  }
-}
 
 /** The http target: records every body by its `seq`; answers 200. */
 function createTarget(received: Map<number, Set<string>>): Server {
@@ -119,7 +75,7 @@ let dataDir = '';
 let server: SluiceServer | undefined;
 const received = new Map<number, Set<string>>();
 const targets: Server[] = [];
-const catchers: PortMailCatcher[] = [];
+const catchers: MailCatcher[] = [];
 
 after(async () => {
   await server?.stop('SIGKILL');
@@ -137,9 +93,10 @@ async function residentBytes(sluice: SluiceServer): Promise<number> {
 
 test(`${READINGS} readings through an SMTP and http outage: all delivered, each alert once, memory bounded`, { timeout: 120_000 }, async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'sluice-outage-'));
-  const firstMail = new PortMailCatcher();
+  const firstMail = new MailCatcher();
   catchers.push(firstMail);
-  const smtpPort = await firstMail.start();
+  await firstMail.start();
+  const smtpPort = firstMail.port;
   const firstTarget = createTarget(received);
   targets.push(firstTarget);
   const httpPort = await listen(firstTarget, 0);
@@ -196,9 +153,10 @@ test(`${READINGS} readings through an SMTP and http outage: all delivered, each 
   assert.ok(peak < baseline + MEMORY_HEADROOM, `resident memory ${peak} B stayed under the baseline ${baseline} B + ${MEMORY_HEADROOM} B`);
 
   // ---- both come back, on the same ports ----
-  const secondMail = new PortMailCatcher();
+  const secondMail = new MailCatcher();
   catchers.push(secondMail);
-  assert.equal(await secondMail.start(smtpPort), smtpPort);
+  await secondMail.start(smtpPort);
+  assert.equal(secondMail.port, smtpPort);
   const secondTarget = createTarget(received);
   targets.push(secondTarget);
   assert.equal(await listen(secondTarget, httpPort), httpPort);

@@ -19,6 +19,7 @@ export class MailCatcher {
   readonly #server: SMTPServer;
   readonly #waiters: Array<() => void> = [];
   port = 0;
+  #listening = false;
 
   constructor() {
     this.#server = new SMTPServer({
@@ -44,11 +45,13 @@ export class MailCatcher {
     });
   }
 
-  async start(): Promise<string> {
+  /** Port 0 picks a free port; an outage test passes the old port to come back on it. */
+  async start(port = 0): Promise<string> {
     // A client killed mid-session (the crash tests do that) resets its connection; that is not the catcher's failure.
     this.#server.on('error', () => undefined);
-    this.#server.listen(0, '127.0.0.1');
+    this.#server.listen(port, '127.0.0.1');
     await once(this.#server.server, 'listening');
+    this.#listening = true;
     this.port = (this.#server.server.address() as AddressInfo).port;
     return `smtp://127.0.0.1:${this.port}`;
   }
@@ -74,6 +77,8 @@ export class MailCatcher {
   }
 
   async stop(): Promise<void> {
+    if (!this.#listening) return;
+    this.#listening = false;
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 }
