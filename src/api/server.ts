@@ -7,6 +7,7 @@ import { installErrorHandler } from './errors.js';
 import { actionRoutes } from './routes-actions.js';
 import { notifyRoutes } from './routes-notify.js';
 import { resourceRoutes } from './routes-resources.js';
+import { ruleTestRoutes } from './routes-rules-test.js';
 import { stackRoutes } from './routes-stacks.js';
 import { systemRoutes } from './routes-system.js';
 
@@ -31,6 +32,7 @@ export async function createApi(server: Server, deps: ApiDeps, logger: Logger): 
   await app.register(notifyRoutes, deps);
   await app.register(resourceRoutes, deps);
   await app.register(actionRoutes, deps);
+  await app.register(ruleTestRoutes);
   await app.ready();
   return app;
 }

@@ -3,6 +3,7 @@ import type { ConnectionOptions } from './client.js';
 import { registerDeadLetterCommands } from './dlq.js';
 import { registerMqttCommands } from './mqtt.js';
 import { registerResourceCommands } from './resources.js';
+import { registerSqlCommands } from './sql.js';
 import { registerStackCommands } from './stacks.js';
 import { registerUp } from './up.js';
 
@@ -31,5 +32,6 @@ registerStackCommands(program, connection);
 registerMqttCommands(program, connection);
 registerResourceCommands(program, connection);
 registerDeadLetterCommands(program, connection);
+registerSqlCommands(program);
 
 await program.parseAsync(process.argv);
