@@ -146,3 +146,83 @@ test('compile errors carry a code, a position and a message', () => {
     );
   }
 });
+
+// [sql, payload, expected output value]: IN, CONTAINS, literals, CASE.
+const EXTENDED_SELECT_CASES: Array<[string, unknown, unknown]> = [
+  ["SELECT 2 IN [1, 2, 3] AS a, 4 IN [1, 2, 3] AS b, x IN arr AS c, 'b' IN arr AS d FROM 't'", { x: 1, arr: [1, 'b'] }, { a: true, b: false, c: true, d: true }],
+  ["SELECT [1] IN [[1], 2] AS a, {'k': 1} IN objs AS b, '1' IN [1] AS c FROM 't'", { objs: [{ k: 1 }] }, { a: true, b: true, c: false }],
+  ["SELECT missing IN [1] AS a, 1 IN missing AS b, 1 IN 'abc' AS c, 1 IN {} AS d FROM 't'", {}, {}], // Undefined
+  ["SELECT arr CONTAINS 2 AS a, arr CONTAINS 5 AS b, arr CONTAINS [3] AS c, arr CONTAINS missing AS d FROM 't'", { arr: [1, 2, [3]] }, { a: true, b: false, c: true }],
+  ["SELECT s CONTAINS 'ell' AS a, s CONTAINS 'xyz' AS b, s CONTAINS '' AS c, s CONTAINS 1 AS d, 5 CONTAINS 5 AS e FROM 't'", { s: 'hello' }, { a: true, b: false, c: true }],
+  ["SELECT NOT x IN [1] AS a, x + 1 IN [2] AS b FROM 't'", { x: 1 }, { a: false, b: true }],
+  ["SELECT [a, b.c, 'x', missing, 1 + 1] AS arr, [] AS empty FROM 't'", { a: 1, b: { c: null } }, { arr: [1, null, 'x', 2], empty: [] }],
+  ["SELECT {'id': a, \"nested\": {'n': [b]}, 'gone': missing} AS o, {} AS e FROM 't'", { a: 1, b: 2 }, { o: { id: 1, nested: { n: [2] } }, e: {} }],
+  ["SELECT [1, 2], {'k': 1} FROM 't'", {}, { _1: [1, 2], _2: { k: 1 } }],
+  ["SELECT {'a': [10, 20]}.a[1] AS x, [5, 6][0] AS y FROM 't'", {}, { x: 20, y: 5 }],
+  [
+    "SELECT CASE color WHEN 'green' THEN 'go' WHEN 'yellow' THEN 'caution' WHEN 'red' THEN 'stop' ELSE 'you are not at a stop light' END AS instructions FROM 't'",
+    { color: 'yellow' },
+    { instructions: 'caution' },
+  ],
+  ["SELECT CASE c WHEN 'g' THEN 1 ELSE 0 END AS a, CASE c WHEN 'g' THEN 1 END AS b FROM 't'", { c: 'x' }, { a: 0 }], // no ELSE → Undefined
+  ["SELECT CASE missing WHEN 1 THEN 1 ELSE 2 END AS a FROM 't'", {}, {}], // Undefined subject → Undefined, even with ELSE
+  ["SELECT CASE n WHEN 1 THEN 'a' WHEN 1 THEN 'b' END AS first, CASE n WHEN '1' THEN 'str' ELSE 'no' END AS typed FROM 't'", { n: 1 }, { first: 'a', typed: 'no' }],
+  ["SELECT CASE true WHEN t > 30 THEN 'hot' WHEN t > 10 THEN 'warm' ELSE 'cold' END AS feel FROM 't'", { t: 20 }, { feel: 'warm' }],
+  ["SELECT CASE o WHEN {'a': [1]} THEN 'same' END AS m, CASE x WHEN missing THEN 1 ELSE 2 END AS u FROM 't'", { o: { a: [1] }, x: 1 }, { m: 'same', u: 2 }],
+  ["SELECT CASE 1 WHEN 1 THEN 2 END * 10 AS n, CASE 1 WHEN 1 THEN 2 END FROM 't'", {}, { n: 20, _2: 2 }],
+];
+
+test('IN, CONTAINS, array/object literals and CASE evaluate with AWS semantics', () => {
+  for (const [sql, payload, expected] of EXTENDED_SELECT_CASES) assert.deepEqual(output(sql, payload), expected, sql);
+});
+
+const EXTENDED_WHERE_CASES: Array<[string, unknown, boolean]> = [
+  ["SELECT * FROM 't' WHERE state IN ['on', 'idle'] AND t > 1", { state: 'idle', t: 2 }, true],
+  ["SELECT * FROM 't' WHERE state IN ['on', 'idle']", { state: 'off' }, false],
+  ["SELECT * FROM 't' WHERE tags CONTAINS 'alarm' OR false", { tags: ['x', 'alarm'] }, true],
+  ["SELECT * FROM 't' WHERE tags CONTAINS 'alarm'", { tags: 'no-alarm-here' }, true],
+  ["SELECT * FROM 't' WHERE tags CONTAINS 'alarm'", {}, false],
+  ["SELECT * FROM 't' WHERE CASE kind WHEN 'a' THEN t > 1 ELSE false END", { kind: 'a', t: 5 }, true],
+  ["SELECT * FROM 't' WHERE CASE kind WHEN 'a' THEN t > 1 END", { kind: 'b', t: 5 }, false],
+];
+
+test('IN, CONTAINS and CASE in WHERE', () => {
+  for (const [sql, payload, matched] of EXTENDED_WHERE_CASES) assert.equal(run(sql, payload).matched, matched, sql);
+});
+
+// [sql, payload, bare value, bytes]
+const SELECT_VALUE_CASES: Array<[string, unknown, unknown, string]> = [
+  ["SELECT VALUE state.reported FROM 't'", { state: { reported: { t: 1 } } }, { t: 1 }, '{"t":1}'],
+  ["SELECT VALUE {'t': t, 'at': topic()} FROM 't'", { t: 3 }, { t: 3, at: TOPIC }, `{"t":3,"at":"${TOPIC}"}`],
+  ["SELECT VALUE [a, b] FROM 't' WHERE a > 0", { a: 1, b: 2 }, [1, 2], '[1,2]'],
+  ["SELECT VALUE t * 2 FROM 't'", { t: 21 }, 42, '42'],
+  ["SELECT VALUE 'x' FROM 't'", {}, 'x', '"x"'],
+  ["SELECT VALUE missing FROM 't'", {}, undefined, ''],
+  ["SELECT VALUE value FROM 't'", { value: 7 }, 7, '7'],
+  ["SELECT value FROM 't'", { value: 7 }, { value: 7 }, '{"value":7}'],
+];
+
+test('SELECT VALUE outputs the bare value', () => {
+  for (const [sql, payload, value, bytes] of SELECT_VALUE_CASES) {
+    const result = run(sql, payload);
+    assert.ok(result.matched, sql);
+    assert.deepEqual(result.output.value, value, sql);
+    assert.equal(result.output.bytes.toString(), bytes, sql);
+  }
+  assert.equal(run("SELECT VALUE a FROM 't' WHERE a > 5", { a: 1 }).matched, false);
+  assert.equal(compileRule("SELECT VALUE topic() FROM 't'").readsPayload, false);
+  assert.equal(compileRule("SELECT VALUE [CASE topic(1) WHEN 'a' THEN {'k': x} END] FROM 't'").readsPayload, true);
+});
+
+test('object literals reject duplicate keys', () => {
+  assert.throws(
+    () => compileRule("SELECT {'a': 1,\n 'a': 2} FROM 't'"),
+    (error: unknown) => {
+      assert.ok(error instanceof SluiceError);
+      assert.equal(error.code, 'SLUICE_ERR_RULE_SQL_INVALID');
+      assert.deepEqual(error.place, { line: 2, column: 2 });
+      assert.ok(error.message.includes("duplicate key 'a'"), error.message);
+      return true;
+    },
+  );
+});

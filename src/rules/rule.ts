@@ -7,7 +7,7 @@ import type { DecodedMessage } from './eval/message.js';
 import { validateTopicFilter } from './topic/filter.js';
 
 export interface RuleOutput {
-  /** the SELECT result as a JS value; undefined when the payload is passed through unparsed (binary payload with SELECT *) */
+  /** the SELECT result as a JS value; undefined when the payload is passed through unparsed (binary payload with SELECT *), or when SELECT VALUE gives Undefined (then bytes is empty) */
   value: unknown;
   /** bytes for actions that store/forward the output: for a plain `SELECT *` this is the ORIGINAL payload buffer, byte-identical; otherwise JSON.stringify(value) */
   bytes: Buffer;
@@ -43,6 +43,9 @@ export function outputKey(expression: Expression, position: number): string {
     case 'Index':
     case 'Unary':
     case 'Binary':
+    case 'Array':
+    case 'Object':
+    case 'Case':
       return `_${position}`;
     default:
       return assertNever(expression, 'expression');
@@ -58,6 +61,8 @@ export function compileRule(sql: string): CompiledRule {
 
   const items = ast.items.map(compileItem);
   const where = ast.where ? compileExpression(ast.where) : undefined;
+  const first = items[0];
+  const selectValue = ast.value && first?.kind === 'field' ? first.value : undefined;
   // `SELECT * ... ` alone forwards the payload as is, so it works for binary payloads too
   // (unless the WHERE clause reads attributes).
   const passthrough = ast.items.length === 1 && ast.items[0]?.type === 'SelectAll';
@@ -75,6 +80,11 @@ export function compileRule(sql: string): CompiledRule {
       // Only Boolean true selects the message; false and Undefined (missing field, type mismatch) do not.
       if (where && where(env) !== true) return { matched: false };
       if (passthrough) return { matched: true, output: passthroughOutput(msg) };
+      if (selectValue) {
+        // SELECT VALUE: the bare value; Undefined gives an empty payload.
+        const bare = selectValue(env);
+        return { matched: true, output: { value: bare, bytes: bare === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(bare)) } };
+      }
       const value: Record<string, unknown> = {};
       for (const item of items) {
         if (item.kind === 'all') {

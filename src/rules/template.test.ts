@@ -22,6 +22,8 @@ const RENDER: Array<[template: string, expected: string]> = [
   ['${humidity * 2 + 1}', '59'],
   ["${'}'}", '}'], // a brace inside a string does not close the expression
   ['${ CLIENTID() }', 'sim-2'],
+  ["${ {'n': name, 'l': [humidity]} }/x", '{"n":"soilSensor2","l":[29]}/x'], // the literal's '}' does not close the template
+  ["${CASE humidity WHEN 29 THEN 'dry' ELSE 'wet' END}-${list CONTAINS 'a'}-${humidity IN [1]}", 'dry-true-false'],
   ['no substitutions', 'no substitutions'],
   ['$ {x} and $x and } stay literal', '$ {x} and $x and } stay literal'],
   ['', ''],

@@ -8,7 +8,7 @@ import type { Expression } from '../sql/ast.js';
 import { invalidError } from '../sql/errors.js';
 import { BUILTIN_FUNCTIONS, type BuiltinFunction } from './functions.js';
 import type { DecodedMessage } from './message.js';
-import { arithmetic, compare, getAttribute, getElement, negate, toBoolean } from './values.js';
+import { arithmetic, compare, deepEqual, getAttribute, getElement, membership, negate, toBoolean } from './values.js';
 
 /** What a compiled expression sees while it runs. */
 export interface Env {
@@ -97,9 +97,44 @@ export function compileExpression(expression: Expression, options: CompileOption
           case '/':
           case '%':
             return (env) => arithmetic(op, left(env), right(env));
+          case 'IN':
+          case 'CONTAINS':
+            return (env) => membership(op, left(env), right(env));
           default:
             return assertNever(op, 'binary operator');
         }
+      }
+      case 'Array': {
+        const elements = node.elements.map(compile);
+        // Undefined has no JSON form: such elements are left out, as keys are in SELECT.
+        return (env) => elements.map((element) => element(env)).filter((v) => v !== undefined);
+      }
+      case 'Object': {
+        const properties = node.properties.map((p) => [p.key, compile(p.value)] as const);
+        return (env) => {
+          const out: Record<string, unknown> = {};
+          for (const [key, value] of properties) {
+            const v = value(env);
+            if (v !== undefined) out[key] = v;
+          }
+          return out;
+        };
+      }
+      case 'Case': {
+        // AWS "Case statements": v is matched for equality against each WHEN in order;
+        // Undefined v, or no match and no ELSE, gives Undefined.
+        const subject = compile(node.subject);
+        const whens = node.whens.map((w) => [compile(w.when), compile(w.then)] as const);
+        const otherwise = node.otherwise ? compile(node.otherwise) : undefined;
+        return (env) => {
+          const v = subject(env);
+          if (v === undefined) return undefined;
+          for (const [when, then] of whens) {
+            const t = when(env);
+            if (t !== undefined && deepEqual(v, t)) return then(env);
+          }
+          return otherwise?.(env);
+        };
       }
       default:
         return assertNever(node, 'expression');
@@ -117,7 +152,8 @@ function compileCall(
   if (!fn) throw invalidError(node.span.start, `unknown function '${node.name}'`, { function: node.name });
   const count = node.args.length;
   if (count < fn.minArgs || count > fn.maxArgs) {
-    const expected = fn.minArgs === fn.maxArgs ? `${fn.minArgs}` : `${fn.minArgs} to ${fn.maxArgs}`;
+    const expected =
+      fn.minArgs === fn.maxArgs ? `${fn.minArgs}` : fn.maxArgs >= Number.MAX_SAFE_INTEGER ? `at least ${fn.minArgs}` : `${fn.minArgs} to ${fn.maxArgs}`;
     throw invalidError(node.span.start, `function '${node.name}' takes ${expected} argument(s) but was given ${count}`, {
       function: node.name,
       expected: { min: fn.minArgs, max: fn.maxArgs },
@@ -160,6 +196,16 @@ export function readsPayload(expression: Expression): boolean {
       return readsPayload(expression.operand);
     case 'Binary':
       return readsPayload(expression.left) || readsPayload(expression.right);
+    case 'Array':
+      return expression.elements.some(readsPayload);
+    case 'Object':
+      return expression.properties.some((p) => readsPayload(p.value));
+    case 'Case':
+      return (
+        readsPayload(expression.subject) ||
+        expression.whens.some((w) => readsPayload(w.when) || readsPayload(w.then)) ||
+        (expression.otherwise !== undefined && readsPayload(expression.otherwise))
+      );
     default:
       return assertNever(expression, 'expression');
   }

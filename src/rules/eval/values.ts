@@ -9,8 +9,11 @@
  * - `=` and `<>` with an Undefined side give Undefined; otherwise mismatched
  *   types are simply not equal.
  * - AND, OR, NOT take Booleans or the strings "true"/"false" (any case).
+ * - `x IN array` / `array CONTAINS x`: whether an element equals x (JSON
+ *   equality, as `=`); `string CONTAINS string`: substring. Any other operand
+ *   types, or an Undefined side, give Undefined.
  */
-import type { ArithmeticOperator, ComparisonOperator } from '../sql/ast.js';
+import type { ArithmeticOperator, ComparisonOperator, MembershipOperator } from '../sql/ast.js';
 
 const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
 
@@ -126,4 +129,12 @@ export function toTemplateString(value: unknown): string {
   if (value === undefined) return '';
   if (typeof value === 'string') return value;
   return JSON.stringify(value);
+}
+
+export function membership(op: MembershipOperator, left: unknown, right: unknown): boolean | undefined {
+  const [container, item] = op === 'IN' ? [right, left] : [left, right];
+  if (item === undefined) return undefined;
+  if (Array.isArray(container)) return container.some((element) => deepEqual(element, item));
+  if (op === 'CONTAINS' && typeof container === 'string' && typeof item === 'string') return container.includes(item);
+  return undefined;
 }

@@ -3,8 +3,7 @@
  * carries a `span`, so later stages (compile, deploy-time checks, the console)
  * can point at the exact place in the rule text.
  *
- * Growth path: CASE, IN, CONTAINS, nested SELECT, object/array literals and
- * @vars become new members of `Expression`; SET becomes a field of
+ * Growth path: nested SELECT and @vars become new members of `Expression`; SET becomes a field of
  * `SelectStatement`. Every switch over these unions ends in `assertNever`, so
  * adding a member makes the compiler list each place that must handle it.
  */
@@ -75,7 +74,9 @@ export interface Unary {
 export type ComparisonOperator = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type ArithmeticOperator = '+' | '-' | '*' | '/' | '%';
 export type LogicalOperator = 'AND' | 'OR';
-export type BinaryOperator = ComparisonOperator | ArithmeticOperator | LogicalOperator;
+/** `x IN array`, `array CONTAINS x`, `string CONTAINS substring`: comparison precedence. */
+export type MembershipOperator = 'IN' | 'CONTAINS';
+export type BinaryOperator = ComparisonOperator | ArithmeticOperator | LogicalOperator | MembershipOperator;
 
 export interface Binary {
   type: 'Binary';
@@ -85,7 +86,50 @@ export interface Binary {
   span: Span;
 }
 
-export type Expression = Literal | Identifier | Member | Index | Call | Unary | Binary;
+/** `[a, b, ...]` (AWS "JSON extensions"). */
+export interface ArrayLiteral {
+  type: 'Array';
+  elements: Expression[];
+  span: Span;
+}
+
+export interface ObjectProperty {
+  type: 'Property';
+  key: string;
+  value: Expression;
+  /** From the key to the end of the value. */
+  span: Span;
+}
+
+/** `{'k': expr, "k2": expr}` (AWS "JSON extensions"); keys are unique. */
+export interface ObjectLiteral {
+  type: 'Object';
+  properties: ObjectProperty[];
+  span: Span;
+}
+
+export interface WhenClause {
+  type: 'When';
+  when: Expression;
+  then: Expression;
+  /** From WHEN to the end of the THEN expression. */
+  span: Span;
+}
+
+/**
+ * `CASE v WHEN t THEN r ... [ELSE e] END` (AWS "Case statements"): the only
+ * form AWS IoT SQL has; there is no searched `CASE WHEN cond`.
+ */
+export interface Case {
+  type: 'Case';
+  subject: Expression;
+  /** At least one. */
+  whens: WhenClause[];
+  otherwise: Expression | undefined;
+  span: Span;
+}
+
+export type Expression = Literal | Identifier | Member | Index | Call | Unary | Binary | ArrayLiteral | ObjectLiteral | Case;
 
 /** `*`: every attribute of the payload. */
 export interface SelectAll {
@@ -114,10 +158,15 @@ export interface FromClause {
 
 export interface SelectStatement {
   type: 'Select';
+  /**
+   * `SELECT VALUE expr`: the output is the bare value of the single item
+   * (always a SelectExpression without alias), not an object.
+   */
+  value: boolean;
   items: SelectItem[];
   from: FromClause;
   where: Expression | undefined;
   span: Span;
 }
 
-export type Node = Expression | SelectItem | FromClause | SelectStatement;
+export type Node = Expression | ObjectProperty | WhenClause | SelectItem | FromClause | SelectStatement;

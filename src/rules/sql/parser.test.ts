@@ -62,6 +62,7 @@ test('operator precedence and associativity', () => {
 test('the AST has the documented shape', () => {
   assert.deepEqual(shape(parseSql("SELECT a.b AS x, topic(2) FROM 'd/+' WHERE NOT h < 35")), {
     type: 'Select',
+    value: false,
     items: [
       { type: 'SelectExpression', alias: 'x', expression: { type: 'Member', property: 'b', object: { type: 'Identifier', name: 'a' } } },
       { type: 'SelectExpression', alias: undefined, expression: { type: 'Call', name: 'topic', args: [{ type: 'Literal', value: 2 }] } },
@@ -128,6 +129,134 @@ test('invalid SQL fails with a position and a message naming the token', () => {
         assert.deepEqual(error.place, { line, column }, sql);
         assert.ok(error.message.includes(fragment), `${sql}: ${error.message}`);
         assert.ok(error.details && 'token' in error.details && 'expected' in error.details);
+        return true;
+      },
+    );
+  }
+});
+
+const SAME_EXTENDED: Array<[string, string[]]> = [
+  // IN / CONTAINS bind like comparisons: tighter than AND/OR/NOT, looser than arithmetic.
+  ['a + 1 IN arr AND ok', ['((a + 1) IN arr) AND ok', 'a+1 in arr and ok']],
+  ['NOT x IN [1, 2]', ['NOT (x IN [1,2])', 'not x In [ 1 , 2 ]']],
+  ['tags CONTAINS "hot" OR s CONTAINS \'x\'', ["(tags CONTAINS 'hot') OR (s contains 'x')"]],
+  ['[1, [a, b.c], {}]', ['[ 1,[ a,(b).c ],{ } ]']],
+  ["{'k': a + 1, \"k2\": [x]}", ["{ `k` : (a + 1), k2: [x] }", "{'k':a+1,'k2':[x]}"]],
+  [
+    "CASE c WHEN 'g' THEN 'go' WHEN 'r' THEN 'stop' ELSE 'x' END",
+    ["case c when 'g' then 'go' when 'r' then 'stop' else 'x' end", "CASE (c) WHEN ('g') THEN 'go' WHEN 'r' THEN ('stop') ELSE 'x' END"],
+  ],
+  ['CASE a WHEN 1 THEN 2 END + 1', ['(CASE a WHEN 1 THEN 2 END) + 1']],
+  ['x[0] IN CASE t WHEN 1 THEN [1] END', ['(x[0]) IN (CASE t WHEN 1 THEN [1] END)']],
+];
+
+test('IN, CONTAINS, literals and CASE: equivalent spellings and precedence', () => {
+  for (const [canonical, variants] of SAME_EXTENDED) {
+    const expected = shape(parseExpression(canonical));
+    for (const variant of variants) assert.deepEqual(shape(parseExpression(variant)), expected, variant);
+  }
+});
+
+const EXTENDED_SHAPES: Array<[string, unknown]> = [
+  ['a IN [1, 2]', {
+    type: 'Binary', op: 'IN', left: { type: 'Identifier', name: 'a' },
+    right: { type: 'Array', elements: [{ type: 'Literal', value: 1 }, { type: 'Literal', value: 2 }] },
+  }],
+  ["s CONTAINS 'x'", { type: 'Binary', op: 'CONTAINS', left: { type: 'Identifier', name: 's' }, right: { type: 'Literal', value: 'x' } }],
+  ['[]', { type: 'Array', elements: [] }],
+  ['{}', { type: 'Object', properties: [] }],
+  ["{'k': 1}", { type: 'Object', properties: [{ type: 'Property', key: 'k', value: { type: 'Literal', value: 1 } }] }],
+  ['CASE v WHEN 1 THEN 2 END', {
+    type: 'Case', subject: { type: 'Identifier', name: 'v' },
+    whens: [{ type: 'When', when: { type: 'Literal', value: 1 }, then: { type: 'Literal', value: 2 } }], otherwise: undefined,
+  }],
+  ['CASE v WHEN 1 THEN 2 ELSE 3 END', {
+    type: 'Case', subject: { type: 'Identifier', name: 'v' },
+    whens: [{ type: 'When', when: { type: 'Literal', value: 1 }, then: { type: 'Literal', value: 2 } }], otherwise: { type: 'Literal', value: 3 },
+  }],
+];
+
+test('IN, CONTAINS, literals and CASE have the documented AST shape', () => {
+  for (const [source, expected] of EXTENDED_SHAPES) assert.deepEqual(shape(parseExpression(source)), expected, source);
+});
+
+test('SELECT VALUE gives one unaliased item; `value` is still an attribute name', () => {
+  const valueOf = (sql: string) => {
+    const ast = parseSql(sql);
+    return { value: ast.value, items: shape(ast.items) };
+  };
+  const bare = (expression: unknown) => ({ value: true, items: [{ type: 'SelectExpression', alias: undefined, expression }] });
+  const attr = (expression: unknown, alias?: string) => ({ value: false, items: [{ type: 'SelectExpression', alias, expression }] });
+  const v = { type: 'Identifier', name: 'value' };
+  const CASES: Array<[string, unknown]> = [
+    ["SELECT VALUE a FROM 't'", bare({ type: 'Identifier', name: 'a' })],
+    ["select value {'a': 1} from 't'", bare({ type: 'Object', properties: [{ type: 'Property', key: 'a', value: { type: 'Literal', value: 1 } }] })],
+    ["SELECT VALUE (-1) FROM 't'", bare({ type: 'Literal', value: -1 })],
+    ["SELECT VALUE 'x' FROM 't'", bare({ type: 'Literal', value: 'x' })],
+    ["SELECT VALUE [1] FROM 't'", bare({ type: 'Array', elements: [{ type: 'Literal', value: 1 }] })],
+    ["SELECT VALUE CASE a WHEN 1 THEN 2 END FROM 't'", bare({ type: 'Case', subject: { type: 'Identifier', name: 'a' }, whens: [{ type: 'When', when: { type: 'Literal', value: 1 }, then: { type: 'Literal', value: 2 } }], otherwise: undefined })],
+    ["SELECT VALUE value FROM 't'", bare(v)],
+    ["SELECT value FROM 't'", attr(v)],
+    ["SELECT VALUE FROM 't'", attr({ type: 'Identifier', name: 'VALUE' })],
+    ["SELECT value AS v FROM 't'", attr(v, 'v')],
+    ["SELECT value - 1 FROM 't'", attr({ type: 'Binary', op: '-', left: v, right: { type: 'Literal', value: 1 } })],
+    ["SELECT value[0] FROM 't'", attr({ type: 'Index', object: v, index: { type: 'Literal', value: 0 } })],
+    ["SELECT value.x FROM 't'", attr({ type: 'Member', object: v, property: 'x' })],
+  ];
+  for (const [sql, expected] of CASES) assert.deepEqual(valueOf(sql), expected, sql);
+  assert.equal(parseSql("SELECT value, b FROM 't'").items.length, 2);
+});
+
+test('new nodes have spans that cover their source text', () => {
+  const src = "CASE a WHEN 1 THEN [x, {'k': y}] ELSE z IN q END";
+  const expr = parseExpression(src);
+  const text = (span: Span) => src.slice(span.start.offset, span.end.offset);
+  assert.equal(expr.type, 'Case');
+  assert.ok(expr.type === 'Case');
+  assert.equal(text(expr.span), src);
+  const when = expr.whens[0];
+  assert.ok(when);
+  assert.equal(text(when.span), "WHEN 1 THEN [x, {'k': y}]");
+  assert.ok(when.then.type === 'Array');
+  assert.equal(text(when.then.span), "[x, {'k': y}]");
+  const obj = when.then.elements[1];
+  assert.ok(obj?.type === 'Object');
+  assert.equal(text(obj.span), "{'k': y}");
+  assert.equal(text(obj.properties[0]?.span ?? obj.span), "'k': y");
+  assert.ok(expr.otherwise);
+  assert.equal(text(expr.otherwise.span), 'z IN q');
+});
+
+const INVALID_EXTENDED: Array<[sql: string, line: number, column: number, fragment: string]> = [
+  ["SELECT * FROM 'a' WHERE x IN", 1, 29, 'expected an expression but found end of input'],
+  ["SELECT * FROM 'a' WHERE a IN b = true", 1, 32, "expected AND, OR or the end of the expression but found '='"],
+  ["SELECT * FROM 'a' WHERE a CONTAINS b IN c", 1, 38, "expected AND, OR or the end of the expression but found 'IN'"],
+  ["SELECT [1, 2 FROM 'a'", 1, 14, "expected ']' but found 'FROM'"],
+  ["SELECT [1,] FROM 'a'", 1, 11, "expected an expression but found ']'"],
+  ["SELECT {'a' 1} FROM 'a'", 1, 13, "expected ':' but found '1'"],
+  ["SELECT {1: 2} FROM 'a'", 1, 9, "expected an object key such as 'name' but found '1'"],
+  ["SELECT {'a': 1,} FROM 'a'", 1, 16, "expected an object key such as 'name' but found '}'"],
+  ["SELECT {'a': 1 FROM 'a'", 1, 16, "expected '}' but found 'FROM'"],
+  ["SELECT CASE WHEN a THEN 1 END FROM 'a'", 1, 13, "the value to match after CASE"],
+  ["SELECT CASE a END FROM 'a'", 1, 15, "expected WHEN but found 'END'"],
+  ["SELECT CASE a WHEN 1 2 END FROM 'a'", 1, 22, "expected THEN but found '2'"],
+  ["SELECT CASE a WHEN 1 THEN 2 FROM 'a'", 1, 29, "expected WHEN, ELSE or END but found 'FROM'"],
+  ["SELECT\n  CASE a WHEN 1 THEN 2 ELSE 3 WHEN 4 THEN 5 END FROM 'a'", 2, 31, "expected END but found 'WHEN'"],
+  ["SELECT end FROM 'a'", 1, 8, "expected an expression but found 'end'"],
+  ["SELECT VALUE a AS b FROM 'a'", 1, 16, "expected FROM but found 'AS'"],
+  ["SELECT VALUE a, b FROM 'a'", 1, 15, "expected FROM but found ','"],
+  ["SELECT VALUE a b FROM 'a'", 1, 16, "expected FROM but found 'b'"],
+];
+
+test('invalid IN, CONTAINS, literals, CASE and SELECT VALUE fail with a position', () => {
+  for (const [sql, line, column, fragment] of INVALID_EXTENDED) {
+    assert.throws(
+      () => parseSql(sql),
+      (error: unknown) => {
+        assert.ok(error instanceof SluiceError, sql);
+        assert.equal(error.code, 'SLUICE_ERR_RULE_SQL_SYNTAX', sql);
+        assert.deepEqual(error.place, { line, column }, sql);
+        assert.ok(error.message.includes(fragment), `${sql}: ${error.message}`);
         return true;
       },
     );

@@ -1,25 +1,36 @@
 import type {
   BinaryOperator,
+  Case,
   Expression,
+  ObjectProperty,
+  WhenClause,
   FromClause,
   Position,
   SelectItem,
   SelectStatement,
   Span,
 } from './ast.js';
-import { syntaxError } from './errors.js';
+import { invalidError, syntaxError } from './errors.js';
 import { describeToken, Lexer, type Token } from './lexer.js';
 
 /**
  * Words that cannot be bare identifiers (use backticks: `from`). Only the ones
- * the grammar uses today; CASE, WHEN, IN, CONTAINS, SET... join as they land.
+ * the grammar uses today; SET... join as they land. VALUE is contextual (only
+ * right after SELECT, see parseSelect), so `value` stays a valid attribute name.
  */
-const RESERVED = new Set(['SELECT', 'FROM', 'WHERE', 'AS', 'AND', 'OR', 'NOT', 'TRUE', 'FALSE', 'NULL']);
+const RESERVED = new Set([
+  'SELECT', 'FROM', 'WHERE', 'AS', 'AND', 'OR', 'NOT', 'TRUE', 'FALSE', 'NULL',
+  'IN', 'CONTAINS', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END',
+]);
+
+/** Words that may start an expression although they are reserved. */
+const EXPRESSION_KEYWORDS = new Set(['TRUE', 'FALSE', 'NULL', 'NOT', 'CASE']);
 
 /**
  * Binary operators by precedence (higher binds tighter), as in standard SQL:
  * OR < AND < NOT (prefix, see parseNot) < comparison < additive < multiplicative.
- * IN / CONTAINS / LIKE-style operators slot in at the comparison level.
+ * IN and CONTAINS sit at the comparison level (`a + 1 IN arr AND ok` is
+ * `((a + 1) IN arr) AND ok`); LIKE-style operators would join them there.
  */
 const BINARY: ReadonlyMap<string, { op: BinaryOperator; precedence: number }> = new Map([
   ['OR', { op: 'OR', precedence: 1 }],
@@ -31,6 +42,8 @@ const BINARY: ReadonlyMap<string, { op: BinaryOperator; precedence: number }> = 
   ['<=', { op: '<=', precedence: 4 }],
   ['>', { op: '>', precedence: 4 }],
   ['>=', { op: '>=', precedence: 4 }],
+  ['IN', { op: 'IN', precedence: 4 }],
+  ['CONTAINS', { op: 'CONTAINS', precedence: 4 }],
   ['+', { op: '+', precedence: 5 }],
   ['-', { op: '-', precedence: 5 }],
   ['*', { op: '*', precedence: 6 }],
@@ -42,11 +55,13 @@ const COMPARISON_PRECEDENCE = 4;
 
 /** Recursive descent for statements, precedence climbing for expressions. */
 export class Parser {
+  readonly #source: string;
   readonly #lexer: Lexer;
   #token: Token;
   #previousEnd: Position;
 
   constructor(source: string, startOffset = 0) {
+    this.#source = source;
     this.#lexer = new Lexer(source, startOffset);
     this.#previousEnd = this.#lexer.position();
     this.#token = this.#lexer.next();
@@ -59,12 +74,52 @@ export class Parser {
 
   parseSelect(): SelectStatement {
     const start = this.#expectKeyword('SELECT').span.start;
+    if (this.#isSelectValue()) {
+      this.#advance();
+      const expression = this.parseExpression();
+      const item = { type: 'SelectExpression' as const, expression, alias: undefined, span: expression.span };
+      const from = this.#parseFrom();
+      const where = this.#acceptKeyword('WHERE') ? this.parseExpression() : undefined;
+      this.expectEnd();
+      return { type: 'Select', value: true, items: [item], from, where, span: this.#spanFrom(start) };
+    }
     const items = [this.#parseSelectItem()];
     while (this.#acceptPunct(',')) items.push(this.#parseSelectItem());
     const from = this.#parseFrom();
     const where = this.#acceptKeyword('WHERE') ? this.parseExpression() : undefined;
     this.expectEnd();
-    return { type: 'Select', items, from, where, span: this.#spanFrom(start) };
+    return { type: 'Select', value: false, items, from, where, span: this.#spanFrom(start) };
+  }
+
+  /**
+   * `SELECT VALUE expr` versus an attribute named `value`: VALUE is the keyword
+   * only when an expression follows it. `-` continues the attribute
+   * (`value - 1`; write `SELECT VALUE (-1)`), and so does `[` right after the
+   * word (`value[0]`), while `VALUE [a, b]`, with a space, is an array.
+   */
+  #isSelectValue(): boolean {
+    if (!this.#isKeyword('VALUE')) return false;
+    let next: Token;
+    try {
+      next = new Lexer(this.#source, this.#token.span.end.offset).next();
+    } catch {
+      return false; // the error surfaces when the attribute is parsed
+    }
+    switch (next.kind) {
+      case 'number':
+      case 'string':
+      case 'quoted':
+        return true;
+      case 'word': {
+        const upper = next.value.toUpperCase();
+        return !RESERVED.has(upper) || EXPRESSION_KEYWORDS.has(upper);
+      }
+      case 'punct':
+        // `value[0]` indexes the attribute; `VALUE [a, b]` (with a space) is an array.
+        return next.value === '(' || next.value === '{' || (next.value === '[' && next.span.start.offset > this.#token.span.end.offset);
+      case 'eof':
+        return false;
+    }
   }
 
   /** Parses one expression whose operators all bind tighter than `minPrecedence`. */
@@ -152,6 +207,7 @@ export class Parser {
           this.#advance();
           return { type: 'Literal', value: upper === 'NULL' ? null : upper === 'TRUE', span };
         }
+        if (upper === 'CASE') return this.#parseCase();
         if (RESERVED.has(upper)) break;
         this.#advance();
         if (this.#isPunct('(')) return this.#parseCall(token);
@@ -164,11 +220,74 @@ export class Parser {
           this.#expectPunct(')');
           return inner;
         }
+        if (token.value === '[') return this.#parseArray();
+        if (token.value === '{') return this.#parseObject();
         break;
       case 'eof':
         break;
     }
     throw syntaxError(span.start, describeToken(token), 'an expression');
+  }
+
+  #parseArray(): Expression {
+    const start = this.#expectPunct('[').span.start;
+    const elements: Expression[] = [];
+    if (!this.#isPunct(']')) {
+      elements.push(this.parseExpression());
+      while (this.#acceptPunct(',')) elements.push(this.parseExpression());
+    }
+    this.#expectPunct(']');
+    return { type: 'Array', elements, span: this.#spanFrom(start) };
+  }
+
+  #parseObject(): Expression {
+    const start = this.#expectPunct('{').span.start;
+    const properties: ObjectProperty[] = [];
+    if (!this.#isPunct('}')) {
+      properties.push(this.#parseProperty(properties));
+      while (this.#acceptPunct(',')) properties.push(this.#parseProperty(properties));
+    }
+    this.#expectPunct('}');
+    return { type: 'Object', properties, span: this.#spanFrom(start) };
+  }
+
+  /** `'key': expression`; the key is a string or an identifier. */
+  #parseProperty(previous: readonly ObjectProperty[]): ObjectProperty {
+    const t = this.#token;
+    if (t.kind !== 'string' && t.kind !== 'quoted' && !(t.kind === 'word' && !RESERVED.has(t.value.toUpperCase()))) {
+      throw syntaxError(t.span.start, describeToken(t), "an object key such as 'name'");
+    }
+    this.#advance();
+    if (previous.some((p) => p.key === t.value)) {
+      throw invalidError(t.span.start, `duplicate key '${t.value}' in object literal`, { key: t.value });
+    }
+    this.#expectPunct(':');
+    const value = this.parseExpression();
+    return { type: 'Property', key: t.value, value, span: this.#spanFrom(t.span.start) };
+  }
+
+  #parseCase(): Case {
+    const start = this.#expectKeyword('CASE').span.start;
+    if (this.#isKeyword('WHEN')) {
+      // AWS IoT SQL has only the simple form; `CASE true WHEN cond THEN ...` is the searched form.
+      throw syntaxError(this.#token.span.start, describeToken(this.#token), 'the value to match after CASE (AWS IoT SQL has no CASE WHEN <condition>; write CASE true WHEN <condition> THEN ...)');
+    }
+    const subject = this.parseExpression();
+    const whens: WhenClause[] = [];
+    do {
+      const whenStart = this.#expectKeyword('WHEN').span.start;
+      const when = this.parseExpression();
+      this.#expectKeyword('THEN');
+      const then = this.parseExpression();
+      whens.push({ type: 'When', when, then, span: this.#spanFrom(whenStart) });
+    } while (this.#isKeyword('WHEN'));
+    const otherwise = this.#acceptKeyword('ELSE') ? this.parseExpression() : undefined;
+    if (!this.#isKeyword('END')) {
+      const expected = otherwise === undefined ? 'WHEN, ELSE or END' : 'END';
+      throw syntaxError(this.#token.span.start, describeToken(this.#token), expected);
+    }
+    this.#advance();
+    return { type: 'Case', subject, whens, otherwise, span: this.#spanFrom(start) };
   }
 
   #parseCall(name: Token): Expression {
@@ -204,7 +323,7 @@ export class Parser {
     if (t.kind === 'punct') return BINARY.get(t.value);
     if (t.kind === 'word') {
       const upper = t.value.toUpperCase();
-      if (upper === 'AND' || upper === 'OR') return BINARY.get(upper);
+      if (upper === 'AND' || upper === 'OR' || upper === 'IN' || upper === 'CONTAINS') return BINARY.get(upper);
     }
     return undefined;
   }
