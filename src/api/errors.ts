@@ -26,7 +26,3 @@ export function installErrorHandler(app: FastifyInstance): void {
     reply.status(404).send({ error: { code: 'SLUICE_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url}` } }),
   );
 }
-
-export function parseBody<T>(schema: { parse(input: unknown): T }, body: unknown): T {
-  return schema.parse(body);
-}

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { SluiceError } from '../core/index.js';
 import { stackDeployRequestSchema } from '../stack/index.js';
 import type { ApiDeps } from './deps.js';
 
@@ -13,10 +14,11 @@ const nameParams = z.object({ name: z.string().min(1) });
 
 export async function stackRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   app.get('/api/v1/stacks', async () => ({ stacks: await deps.stacks.list() }));
-  app.get('/api/v1/stacks/:name', async (request, reply) => {
+  app.get('/api/v1/stacks/:name', async (request) => {
     const { name } = nameParams.parse(request.params);
     const stack = await deps.stacks.get(name);
-    if (!stack) return reply.status(404).send({ error: { code: 'SLUICE_ERR_STACK_NOT_FOUND', message: `stack '${name}' is not deployed` } });
+    // Thrown, not sent: the one error handler gives every error the same shape.
+    if (!stack) throw new SluiceError('SLUICE_ERR_STACK_NOT_FOUND', `stack '${name}' is not deployed`);
     return stack;
   });
   app.post('/api/v1/stacks', { bodyLimit: 50 * 1024 * 1024 }, async (request) => {

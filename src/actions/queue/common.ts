@@ -1,5 +1,6 @@
 import { SluiceError, type Clock } from '../../core/index.js';
-import type { DeadLetterFilter } from './port.js';
+import { decodeJob } from './codec.js';
+import type { DeadLetter, DeadLetterFilter } from './port.js';
 
 /** Options every driver accepts. */
 export interface ActionQueueOptions {
@@ -48,4 +49,15 @@ export function toLimit(limit: number | undefined): number {
 
 export function queueClosedError(): SluiceError {
   return new SluiceError('SLUICE_ERR_INTERNAL', 'the action queue is closed');
+}
+
+/** A stored dead letter, whichever driver kept it: the encoded job and its failures as JSON text. */
+export function toDeadLetter(stored: { body: string; attempts: number; enqueuedAt: number; deadAt?: number | null; failures?: string | null }): DeadLetter {
+  return {
+    job: decodeJob(stored.body),
+    attempts: stored.attempts,
+    enqueuedAt: stored.enqueuedAt,
+    deadAt: stored.deadAt ?? 0,
+    failures: JSON.parse(stored.failures ?? '[]') as DeadLetter['failures'],
+  };
 }

@@ -1,8 +1,8 @@
 import { systemClock } from '../../core/index.js';
 import type { ActionJob } from '../model.js';
 import { decodeJob, encodeJob } from './codec.js';
-import { deadLetterBounds, matchesDeadLetter, queueClosedError, toLimit, type ActionQueueOptions } from './common.js';
-import { targetKey, type ActionQueue, type DeadLetter, type DeadLetterFilter, type QueuedJob } from './port.js';
+import { deadLetterBounds, matchesDeadLetter, queueClosedError, toDeadLetter, toLimit, type ActionQueueOptions } from './common.js';
+import { targetKey, type ActionQueue, type DeadLetterFilter, type QueuedJob } from './port.js';
 
 /** One job as the SQLite driver's row holds it; `body` is the codec's text, never the caller's object. */
 interface Row {
@@ -83,13 +83,6 @@ export function createMemoryActionQueue(options: ActionQueueOptions = {}): Actio
       .sort((a, b) => (a.deadAt ?? 0) - (b.deadAt ?? 0))
       .slice(0, bounds.limit);
   };
-  const toDeadLetter = (row: Row): DeadLetter => ({
-    job: decodeJob(row.body),
-    attempts: row.attempts,
-    enqueuedAt: row.enqueuedAt,
-    deadAt: row.deadAt ?? 0,
-    failures: JSON.parse(row.failures ?? '[]') as DeadLetter['failures'],
-  });
 
   return {
     async enqueue(jobs: ReadonlyArray<ActionJob>) {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { systemClock } from '../../core/index.js';
 import type { ActionJob } from '../model.js';
 import { decodeJob, encodeJob } from './codec.js';
-import { deadLetterBounds, queueClosedError, toLimit, type ActionQueueOptions, type DeadLetterBounds } from './common.js';
+import { deadLetterBounds, queueClosedError, toDeadLetter, toLimit, type ActionQueueOptions, type DeadLetterBounds } from './common.js';
 import { targetKey, type ActionQueue, type DeadLetter, type DeadLetterFilter, type QueuedJob } from './port.js';
 import { migrateQueue } from './schema.js';
 
@@ -129,13 +129,8 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     if (!statement) deadStatements.set(sql, (statement = db.prepare(sql)));
     return statement.all(params);
   };
-  const toDeadLetter = (row: JobRow): DeadLetter => ({
-    job: decodeJob(row.body),
-    attempts: row.attempts,
-    enqueuedAt: row.enqueued_at,
-    deadAt: row.dead_at ?? 0,
-    failures: JSON.parse(row.failures ?? '[]') as DeadLetter['failures'],
-  });
+  const deadLetterOf = (row: JobRow): DeadLetter =>
+    toDeadLetter({ body: row.body, attempts: row.attempts, enqueuedAt: row.enqueued_at, deadAt: row.dead_at, failures: row.failures });
 
   // Writers take the lock at BEGIN (immediate): a deferred transaction that
   // upgrades from read to write can fail at once with SQLITE_BUSY_SNAPSHOT.
@@ -229,12 +224,12 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     },
     async listDeadLetters(filter: DeadLetterFilter, now) {
       assertOpen();
-      return selectDead(deadLetterBounds(filter, now)).map(toDeadLetter);
+      return selectDead(deadLetterBounds(filter, now)).map(deadLetterOf);
     },
     async getDeadLetter(jobId) {
       assertOpen();
       const row = getDead.get(jobId);
-      return row ? toDeadLetter(row) : undefined;
+      return row ? deadLetterOf(row) : undefined;
     },
     async replayDeadLetters(filter, now) {
       assertOpen();
