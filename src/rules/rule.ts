@@ -1,5 +1,5 @@
 import { assertNever } from '../core/index.js';
-import type { Expression, SelectItem, SelectStatement } from './sql/ast.js';
+import { DEFAULT_SQL_VERSION, type Expression, type SelectItem, type SelectStatement, type SqlVersion } from './sql/ast.js';
 import { invalidError } from './sql/errors.js';
 import { parseSql } from './sql/parser.js';
 import { compileExpression, readsPayload, ruleEnv, type Compiled } from './eval/evaluate.js';
@@ -18,6 +18,7 @@ export type RuleEvaluation = { matched: false } | { matched: true; output: RuleO
 export interface CompiledRule {
   readonly sql: string;
   readonly topicFilter: string;
+  readonly sqlVersion: SqlVersion;
   readonly ast: SelectStatement;
   /** whether it reads JSON fields (anything other than plain SELECT * with no WHERE) */
   readonly readsPayload: boolean;
@@ -52,8 +53,14 @@ export function outputKey(expression: Expression, position: number): string {
   }
 }
 
+export interface RuleOptions {
+  /** default 2016-03-23 */
+  sqlVersion?: SqlVersion;
+}
+
 /** Parses and compiles a rule once; `evaluate` then runs per message. Throws SluiceError. */
-export function compileRule(sql: string): CompiledRule {
+export function compileRule(sql: string, options: RuleOptions = {}): CompiledRule {
+  const sqlVersion = options.sqlVersion ?? DEFAULT_SQL_VERSION;
   const ast = parseSql(sql);
   const topicFilter = ast.from.topicFilter;
   const reason = validateTopicFilter(topicFilter);
@@ -73,10 +80,11 @@ export function compileRule(sql: string): CompiledRule {
   return Object.freeze({
     sql,
     topicFilter,
+    sqlVersion,
     ast,
     readsPayload: reads,
     evaluate(msg: DecodedMessage): RuleEvaluation {
-      const env = ruleEnv(msg);
+      const env = ruleEnv(msg, sqlVersion);
       // Only Boolean true selects the message; false and Undefined (missing field, type mismatch) do not.
       if (where && where(env) !== true) return { matched: false };
       if (passthrough) return { matched: true, output: passthroughOutput(msg) };

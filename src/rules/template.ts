@@ -9,6 +9,7 @@ import { isSluiceError, SluiceError } from '../core/index.js';
 import { compileExpression, type Compiled, type Env } from './eval/evaluate.js';
 import type { DecodedMessage } from './eval/message.js';
 import { toTemplateString } from './eval/values.js';
+import { DEFAULT_SQL_VERSION } from './sql/ast.js';
 import { Parser } from './sql/parser.js';
 
 export interface CompiledTemplate {
@@ -78,6 +79,7 @@ function templateError(line: number, column: number, message: string, token: str
 function templateEnv(msg: DecodedMessage): Env {
   return {
     msg,
+    sqlVersion: DEFAULT_SQL_VERSION,
     payload() {
       const json = msg.json();
       return json.ok ? json.value : undefined;

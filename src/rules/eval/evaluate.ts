@@ -4,7 +4,7 @@
  * Function names and argument counts are checked here, at compile time.
  */
 import { assertNever, SluiceError } from '../../core/index.js';
-import type { Expression } from '../sql/ast.js';
+import { DEFAULT_SQL_VERSION, type Expression, type SqlVersion } from '../sql/ast.js';
 import { invalidError } from '../sql/errors.js';
 import { BUILTIN_FUNCTIONS, type BuiltinFunction } from './functions.js';
 import type { DecodedMessage } from './message.js';
@@ -13,6 +13,7 @@ import { arithmetic, compare, deepEqual, getAttribute, getElement, membership, n
 /** What a compiled expression sees while it runs. */
 export interface Env {
   readonly msg: DecodedMessage;
+  readonly sqlVersion: SqlVersion;
   /** The decoded JSON payload; how a non-JSON payload is handled depends on the caller. */
   payload(): unknown;
 }
@@ -24,9 +25,10 @@ export interface CompileOptions {
 }
 
 /** For rules: reading an attribute of a non-JSON payload is an error the caller counts and logs. */
-export function ruleEnv(msg: DecodedMessage): Env {
+export function ruleEnv(msg: DecodedMessage, sqlVersion: SqlVersion = DEFAULT_SQL_VERSION): Env {
   return {
     msg,
+    sqlVersion,
     payload() {
       const result = msg.json();
       if (result.ok) return result.value;

@@ -5,11 +5,14 @@
  * give Undefined, as on AWS; wrong argument counts are rejected at compile time.
  */
 import { newId } from '../../core/index.js';
+import type { SqlVersion } from '../sql/ast.js';
 import type { DecodedMessage } from './message.js';
 import { getAttribute, getElement, toNumber } from './values.js';
 
 export interface FunctionContext {
   readonly msg: DecodedMessage;
+  /** the rule's SQL version, for sql_version() and version-dependent behaviour */
+  readonly sqlVersion: SqlVersion;
 }
 
 export interface BuiltinFunction {

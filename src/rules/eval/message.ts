@@ -4,6 +4,12 @@ export interface MessageContext {
   clientId: string;
   /** ms since epoch when the broker received it */
   timestamp: number;
+  /** the authenticated identity that published it (certificate id, username); for principal() */
+  principal?: string;
+  /** the publisher's IP address; for sourceip() */
+  sourceIp?: string;
+  /** the message's trace id (MQTT 5 correlation data when it exists); for traceid() */
+  traceId?: string;
 }
 
 export type JsonResult = { ok: true; value: unknown } | { ok: false; error: string };
@@ -23,6 +29,9 @@ export function decodeMessage(ctx: MessageContext): DecodedMessage {
     payload: ctx.payload,
     clientId: ctx.clientId,
     timestamp: ctx.timestamp,
+    ...(ctx.principal !== undefined ? { principal: ctx.principal } : {}),
+    ...(ctx.sourceIp !== undefined ? { sourceIp: ctx.sourceIp } : {}),
+    ...(ctx.traceId !== undefined ? { traceId: ctx.traceId } : {}),
     json(): JsonResult {
       cached ??= parseJson(ctx.payload);
       return cached;

@@ -8,6 +8,15 @@
  * adding a member makes the compiler list each place that must handle it.
  */
 
+/**
+ * The SQL versions AWS IoT offers (rule property `awsIotSqlVersion`); a rule
+ * picks one with `sqlVersion`, default 2016-03-23. See docs/sql.md for what
+ * differs.
+ */
+export const SQL_VERSIONS = ['2016-03-23', '2015-10-08'] as const;
+export type SqlVersion = (typeof SQL_VERSIONS)[number];
+export const DEFAULT_SQL_VERSION: SqlVersion = '2016-03-23';
+
 export interface Position {
   /** 1-based */
   line: number;
