@@ -3,9 +3,8 @@
  * carries a `span`, so later stages (compile, deploy-time checks, the console)
  * can point at the exact place in the rule text.
  *
- * Growth path: nested SELECT and @vars become new members of `Expression`; SET becomes a field of
- * `SelectStatement`. Every switch over these unions ends in `assertNever`, so
- * adding a member makes the compiler list each place that must handle it.
+ * Every switch over these unions ends in `assertNever`, so adding a member
+ * makes the compiler list each place that must handle it.
  */
 
 /**
@@ -36,6 +35,41 @@ export type LiteralValue = string | number | boolean | null;
 export interface Literal {
   type: 'Literal';
   value: LiteralValue;
+  /**
+   * For numbers written with a decimal point or an exponent (`10.0`, `1e3`):
+   * SQL 2015-10-08 keeps such whole numbers Decimal, 2016-03-23 makes them Int.
+   */
+  decimal?: boolean;
+  span: Span;
+}
+
+/** `@name`: a variable assigned in the SET clause (name without the `@`). */
+export interface Variable {
+  type: 'Variable';
+  name: string;
+  span: Span;
+}
+
+/**
+ * `*` as a function argument, e.g. `encode(*, 'base64')`: the raw payload
+ * bytes, whatever their format (AWS "Binary payloads").
+ */
+export interface PayloadReference {
+  type: 'Payload';
+  span: Span;
+}
+
+/**
+ * A nested query, `(SELECT VALUE n FROM e WHERE ...)` (AWS "Nested object
+ * queries"): runs the SELECT once per element of the array `from` evaluates
+ * to, each element standing in for the payload; the result is an array.
+ */
+export interface Subquery {
+  type: 'Subquery';
+  value: boolean;
+  items: SelectItem[];
+  from: Expression;
+  where: Expression | undefined;
   span: Span;
 }
 
@@ -138,7 +172,20 @@ export interface Case {
   span: Span;
 }
 
-export type Expression = Literal | Identifier | Member | Index | Call | Unary | Binary | ArrayLiteral | ObjectLiteral | Case;
+export type Expression =
+  | Literal
+  | Identifier
+  | Variable
+  | Member
+  | Index
+  | Call
+  | Unary
+  | Binary
+  | ArrayLiteral
+  | ObjectLiteral
+  | Case
+  | Subquery
+  | PayloadReference;
 
 /** `*`: every attribute of the payload. */
 export interface SelectAll {
@@ -149,8 +196,12 @@ export interface SelectAll {
 export interface SelectExpression {
   type: 'SelectExpression';
   expression: Expression;
-  /** Written with AS; the output key is derived (see `outputKey`) when absent. */
-  alias: string | undefined;
+  /**
+   * Written with AS, one entry per dotted segment: `AS state.reported.t` is
+   * ['state', 'reported', 't'] and nests the value in the output object. The
+   * output key is derived (see `outputKey`) when absent.
+   */
+  alias: string[] | undefined;
   span: Span;
 }
 
@@ -158,24 +209,37 @@ export type SelectItem = SelectAll | SelectExpression;
 
 export interface FromClause {
   type: 'From';
-  /** The MQTT topic filter between the quotes. */
+  /** The MQTT topic filter, quoted or (as AWS also accepts) bare. */
   topicFilter: string;
+  /** Whether it was written in quotes, so printing gives back the same form. */
+  quoted: boolean;
   /** Where the quoted filter is, for errors about the filter itself. */
   filterSpan: Span;
   span: Span;
 }
 
+/** `@name = expression` in the SET clause. */
+export interface Assignment {
+  type: 'Assignment';
+  name: string;
+  value: Expression;
+  span: Span;
+}
+
 export interface SelectStatement {
   type: 'Select';
+  /** `SET @a = ..., @b = ...` before SELECT; empty when there is none. Each may use the ones before it. */
+  set: Assignment[];
   /**
    * `SELECT VALUE expr`: the output is the bare value of the single item
    * (always a SelectExpression without alias), not an object.
    */
   value: boolean;
   items: SelectItem[];
-  from: FromClause;
+  /** Absent for rules that only Basic Ingest triggers (`$aws/rules/<rule name>/...`). */
+  from: FromClause | undefined;
   where: Expression | undefined;
   span: Span;
 }
 
-export type Node = Expression | ObjectProperty | WhenClause | SelectItem | FromClause | SelectStatement;
+export type Node = Expression | ObjectProperty | WhenClause | SelectItem | FromClause | Assignment | SelectStatement;

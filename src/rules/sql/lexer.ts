@@ -8,6 +8,8 @@ export type TokenKind =
   | 'quoted'
   | 'number'
   | 'string'
+  /** `@name`; value is the name without `@` */
+  | 'variable'
   | 'punct'
   | 'eof';
 
@@ -57,6 +59,12 @@ export class Lexer {
       return this.#token('word', start, this.#src.slice(start.offset, this.#offset));
     }
     if (isDigit(ch)) return this.#number(start);
+    if (ch === '@') {
+      this.#advance();
+      if (!isWordPart(this.#peek())) throw syntaxError(start, "'@'", 'a variable name after @ (letters, digits and _)');
+      while (isWordPart(this.#peek())) this.#advance();
+      return this.#token('variable', start, this.#src.slice(start.offset + 1, this.#offset));
+    }
     if (ch === "'" || ch === '"') return this.#quoted('string', ch, start);
     if (ch === '`') return this.#quoted('quoted', ch, start);
     for (const p of PUNCTUATION) {
@@ -66,6 +74,18 @@ export class Lexer {
       }
     }
     throw syntaxError(start, `'${ch}'`, 'a token');
+  }
+
+  /**
+   * The run of non-space characters from here, as one 'string' token: AWS
+   * accepts a bare topic filter after FROM (`FROM topic/#`), which the
+   * ordinary tokens cannot spell.
+   */
+  raw(): Token {
+    this.#skipSpace();
+    const start = this.position();
+    while (this.#peek() !== undefined && !/\s/.test(this.#peek() ?? '')) this.#advance();
+    return this.#token('string', start, this.#src.slice(start.offset, this.#offset));
   }
 
   #number(start: Position): Token {

@@ -9,7 +9,8 @@ function shape(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(shape);
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (k !== 'span' && k !== 'filterSpan') out[k] = shape(v);
+  // `decimal` marks 35.0 vs 35, which only SQL 2015-10-08 tells apart.
+  for (const [k, v] of Object.entries(value)) if (k !== 'span' && k !== 'filterSpan' && k !== 'decimal') out[k] = shape(v);
   return out;
 }
 
@@ -62,12 +63,13 @@ test('operator precedence and associativity', () => {
 test('the AST has the documented shape', () => {
   assert.deepEqual(shape(parseSql("SELECT a.b AS x, topic(2) FROM 'd/+' WHERE NOT h < 35")), {
     type: 'Select',
+    set: [],
     value: false,
     items: [
-      { type: 'SelectExpression', alias: 'x', expression: { type: 'Member', property: 'b', object: { type: 'Identifier', name: 'a' } } },
+      { type: 'SelectExpression', alias: ['x'], expression: { type: 'Member', property: 'b', object: { type: 'Identifier', name: 'a' } } },
       { type: 'SelectExpression', alias: undefined, expression: { type: 'Call', name: 'topic', args: [{ type: 'Literal', value: 2 }] } },
     ],
-    from: { type: 'From', topicFilter: 'd/+' },
+    from: { type: 'From', topicFilter: 'd/+', quoted: true },
     where: {
       type: 'Unary',
       op: 'NOT',
@@ -99,13 +101,13 @@ test('every node has a span that covers its source text', () => {
 });
 
 const INVALID: Array<[sql: string, line: number, column: number, fragment: string]> = [
-  ["SELECT * WHERE x FROM 'a'", 1, 10, "expected FROM but found 'WHERE'"],
+  ["SELECT * WHERE x FROM 'a'", 1, 18, "expected end of input (FROM must come before WHERE) but found 'FROM'"],
   ["SELECT FROM 'a'", 1, 8, "expected an expression but found 'FROM'"],
   ["SELECT * FROM 'a' WHERE", 1, 24, 'expected an expression but found end of input'],
-  ['SELECT * FROM a', 1, 15, "expected a quoted topic filter such as 'device/+/data' but found 'a'"],
+  ['SELECT * FROM', 1, 14, "expected a topic filter such as 'device/+/data' but found end of input"],
   ["SELECT * FROM 'a' WHERE a = 'x", 1, 31, "closing ' of the string started at 1:29"],
   ["SELECT *\nFROM 'a'\nWHERE a == 1", 3, 10, "expected an expression but found '='"],
-  ["SELECT a b FROM 'a'", 1, 10, "expected FROM but found 'b'"],
+  ["SELECT a b FROM 'a'", 1, 10, "expected ',' or FROM but found 'b'"],
   ["SELECT a AS FROM 'a'", 1, 13, "expected an alias after AS but found 'FROM'"],
   ["SELECT a. FROM 'a'", 1, 11, "expected an attribute name after . but found 'FROM'"],
   ["SELECT f(a, FROM 'a'", 1, 13, "expected an expression but found 'FROM'"],
@@ -186,7 +188,7 @@ test('SELECT VALUE gives one unaliased item; `value` is still an attribute name'
     return { value: ast.value, items: shape(ast.items) };
   };
   const bare = (expression: unknown) => ({ value: true, items: [{ type: 'SelectExpression', alias: undefined, expression }] });
-  const attr = (expression: unknown, alias?: string) => ({ value: false, items: [{ type: 'SelectExpression', alias, expression }] });
+  const attr = (expression: unknown, alias?: string) => ({ value: false, items: [{ type: 'SelectExpression', alias: alias === undefined ? undefined : [alias], expression }] });
   const v = { type: 'Identifier', name: 'value' };
   const CASES: Array<[string, unknown]> = [
     ["SELECT VALUE a FROM 't'", bare({ type: 'Identifier', name: 'a' })],
@@ -243,9 +245,9 @@ const INVALID_EXTENDED: Array<[sql: string, line: number, column: number, fragme
   ["SELECT CASE a WHEN 1 THEN 2 FROM 'a'", 1, 29, "expected WHEN, ELSE or END but found 'FROM'"],
   ["SELECT\n  CASE a WHEN 1 THEN 2 ELSE 3 WHEN 4 THEN 5 END FROM 'a'", 2, 31, "expected END but found 'WHEN'"],
   ["SELECT end FROM 'a'", 1, 8, "expected an expression but found 'end'"],
-  ["SELECT VALUE a AS b FROM 'a'", 1, 16, "expected FROM but found 'AS'"],
-  ["SELECT VALUE a, b FROM 'a'", 1, 15, "expected FROM but found ','"],
-  ["SELECT VALUE a b FROM 'a'", 1, 16, "expected FROM but found 'b'"],
+  ["SELECT VALUE a AS b FROM 'a'", 1, 16, "expected FROM (SELECT VALUE takes one expression, without AS) but found 'AS'"],
+  ["SELECT VALUE a, b FROM 'a'", 1, 15, "expected FROM (SELECT VALUE takes one expression, without AS) but found ','"],
+  ["SELECT VALUE a b FROM 'a'", 1, 16, "expected FROM (SELECT VALUE takes one expression, without AS) but found 'b'"],
 ];
 
 test('invalid IN, CONTAINS, literals, CASE and SELECT VALUE fail with a position', () => {

@@ -1,7 +1,9 @@
 import type {
+  Assignment,
   BinaryOperator,
   Case,
   Expression,
+  Subquery,
   ObjectProperty,
   WhenClause,
   FromClause,
@@ -18,7 +20,7 @@ import { describeToken, Lexer, type Token } from './lexer.js';
  * the grammar uses today; SET... join as they land. VALUE is contextual (only
  * right after SELECT, see parseSelect), so `value` stays a valid attribute name.
  */
-const RESERVED = new Set([
+export const RESERVED: ReadonlySet<string> = new Set([
   'SELECT', 'FROM', 'WHERE', 'AS', 'AND', 'OR', 'NOT', 'TRUE', 'FALSE', 'NULL',
   'IN', 'CONTAINS', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END',
 ]);
@@ -51,12 +53,19 @@ const BINARY: ReadonlyMap<string, { op: BinaryOperator; precedence: number }> = 
   ['%', { op: '%', precedence: 6 }],
 ]);
 const NOT_PRECEDENCE = 3;
+/** AWS "SET clause": variable names are at most 64 characters. */
+const MAX_VARIABLE_NAME = 64;
+/** AWS "SET clause" limits: at most 10 unique variables per statement. */
+const MAX_VARIABLES = 10;
+/** The type keywords `cast(x AS T)` accepts (AWS "cast()"), any case; 2016-03-23 adds Decimal, Bool, Boolean. */
+const CAST_TYPES_DISPLAY = ['String', 'Nvarchar', 'Text', 'Ntext', 'Varchar', 'Int', 'Integer', 'Double', 'Decimal', 'Bool', 'Boolean'];
+export const CAST_TYPES: ReadonlySet<string> = new Set(CAST_TYPES_DISPLAY.map((t) => t.toLowerCase()));
 const COMPARISON_PRECEDENCE = 4;
 
 /** Recursive descent for statements, precedence climbing for expressions. */
 export class Parser {
   readonly #source: string;
-  readonly #lexer: Lexer;
+  #lexer: Lexer;
   #token: Token;
   #previousEnd: Position;
 
@@ -72,23 +81,76 @@ export class Parser {
     return this.#token;
   }
 
-  parseSelect(): SelectStatement {
-    const start = this.#expectKeyword('SELECT').span.start;
+  /** `[SET ...] SELECT ... [FROM 'filter'] [WHERE ...]`, the whole input. */
+  parseStatement(): SelectStatement {
+    const start = this.#token.span.start;
+    const set = this.#isKeyword('SET') ? this.#parseSet() : [];
+    if (this.#isKeyword('SET')) {
+      throw syntaxError(this.#token.span.start, describeToken(this.#token), 'SELECT (SET may appear only once; separate assignments with commas)');
+    }
+    this.#expectKeyword('SELECT');
+    const { value, items } = this.#parseSelectList();
+    if (!this.#isKeyword('FROM') && !this.#isKeyword('WHERE') && this.#token.kind !== 'eof') {
+      const expected = value ? 'FROM (SELECT VALUE takes one expression, without AS)' : "',' or FROM";
+      throw syntaxError(this.#token.span.start, describeToken(this.#token), expected);
+    }
+    const from = this.#isKeyword('FROM') ? this.#parseFrom() : undefined;
+    const where = this.#acceptKeyword('WHERE') ? this.parseExpression() : undefined;
+    if (this.#isKeyword('SET')) {
+      throw syntaxError(this.#token.span.start, describeToken(this.#token), 'end of input (the SET clause must come before SELECT)');
+    }
+    if (this.#isKeyword('FROM')) {
+      throw syntaxError(this.#token.span.start, describeToken(this.#token), 'end of input (FROM must come before WHERE)');
+    }
+    this.expectEnd();
+    return { type: 'Select', set, value, items, from, where, span: this.#spanFrom(start) };
+  }
+
+  /** `SET @a = expr, @b = expr`: names unique (variables are immutable). */
+  #parseSet(): Assignment[] {
+    this.#expectKeyword('SET');
+    const assignments: Assignment[] = [];
+    do {
+      const variable = this.#token;
+      if (variable.kind !== 'variable') throw syntaxError(variable.span.start, describeToken(variable), 'a variable such as @name');
+      if (variable.value.length > MAX_VARIABLE_NAME) {
+        throw invalidError(variable.span.start, `variable name @${variable.value} is longer than ${MAX_VARIABLE_NAME} characters`, { variable: variable.value });
+      }
+      if (assignments.length === MAX_VARIABLES) {
+        throw invalidError(variable.span.start, `a SET clause assigns at most ${MAX_VARIABLES} variables`, { variable: variable.value, max: MAX_VARIABLES });
+      }
+      if (assignments.some((a) => a.name === variable.value)) {
+        throw invalidError(variable.span.start, `variable @${variable.value} is already assigned in this SET clause (variables are immutable)`, { variable: variable.value });
+      }
+      this.#advance();
+      this.#expectPunct('=');
+      const value = this.parseExpression();
+      assignments.push({ type: 'Assignment', name: variable.value, value, span: this.#spanFrom(variable.span.start) });
+    } while (this.#acceptPunct(','));
+    return assignments;
+  }
+
+  /** After SELECT: `VALUE expr`, or a comma-separated list of `*` and `expr [AS alias]`. */
+  #parseSelectList(): { value: boolean; items: SelectItem[] } {
     if (this.#isSelectValue()) {
       this.#advance();
       const expression = this.parseExpression();
-      const item = { type: 'SelectExpression' as const, expression, alias: undefined, span: expression.span };
-      const from = this.#parseFrom();
-      const where = this.#acceptKeyword('WHERE') ? this.parseExpression() : undefined;
-      this.expectEnd();
-      return { type: 'Select', value: true, items: [item], from, where, span: this.#spanFrom(start) };
+      return { value: true, items: [{ type: 'SelectExpression', expression, alias: undefined, span: expression.span }] };
     }
     const items = [this.#parseSelectItem()];
     while (this.#acceptPunct(',')) items.push(this.#parseSelectItem());
-    const from = this.#parseFrom();
+    return { value: false, items };
+  }
+
+  /** `(SELECT ... FROM expr [WHERE ...])`, with the opening parenthesis already consumed. */
+  #parseSubquery(start: Position): Subquery {
+    this.#expectKeyword('SELECT');
+    const { value, items } = this.#parseSelectList();
+    this.#expectKeyword('FROM');
+    const from = this.parseExpression();
     const where = this.#acceptKeyword('WHERE') ? this.parseExpression() : undefined;
-    this.expectEnd();
-    return { type: 'Select', value: false, items, from, where, span: this.#spanFrom(start) };
+    this.#expectPunct(')');
+    return { type: 'Subquery', value, items, from, where, span: this.#spanFrom(start) };
   }
 
   /**
@@ -109,6 +171,7 @@ export class Parser {
       case 'number':
       case 'string':
       case 'quoted':
+      case 'variable':
         return true;
       case 'word': {
         const upper = next.value.toUpperCase();
@@ -158,7 +221,7 @@ export class Parser {
       const operand = this.#parseUnary();
       // Fold `-5` into a literal so `-5` and `- 5` give the same AST as a negative number.
       if (operand.type === 'Literal' && typeof operand.value === 'number') {
-        return { type: 'Literal', value: -operand.value, span: this.#spanFrom(start) };
+        return { ...operand, value: operand.value === 0 ? 0 : -operand.value, span: this.#spanFrom(start) };
       }
       return { type: 'Unary', op: '-', operand, span: this.#spanFrom(start) };
     }
@@ -192,9 +255,15 @@ export class Parser {
     const token = this.#token;
     const span = token.span;
     switch (token.kind) {
-      case 'number':
+      case 'number': {
         this.#advance();
-        return { type: 'Literal', value: Number(token.value), span };
+        const value = Number(token.value);
+        if (!Number.isFinite(value)) throw invalidError(span.start, `number ${token.text} is out of range`, { number: token.text });
+        return /[.eE]/.test(token.text) ? { type: 'Literal', value, decimal: true, span } : { type: 'Literal', value, span };
+      }
+      case 'variable':
+        this.#advance();
+        return { type: 'Variable', name: token.value, span };
       case 'string':
         this.#advance();
         return { type: 'Literal', value: token.value, span };
@@ -216,6 +285,7 @@ export class Parser {
       case 'punct':
         if (token.value === '(') {
           this.#advance();
+          if (this.#isKeyword('SELECT')) return this.#parseSubquery(span.start);
           const inner = this.parseExpression();
           this.#expectPunct(')');
           return inner;
@@ -291,14 +361,39 @@ export class Parser {
   }
 
   #parseCall(name: Token): Expression {
+    const lower = name.value.toLowerCase();
     this.#expectPunct('(');
+    if (lower === 'cast') return this.#parseCast(name);
     const args: Expression[] = [];
     if (!this.#isPunct(')')) {
-      args.push(this.parseExpression());
-      while (this.#acceptPunct(',')) args.push(this.parseExpression());
+      args.push(this.#parseArgument());
+      while (this.#acceptPunct(',')) args.push(this.#parseArgument());
     }
     this.#expectPunct(')');
-    return { type: 'Call', name: name.value.toLowerCase(), args, span: this.#spanFrom(name.span.start) };
+    return { type: 'Call', name: lower, args, span: this.#spanFrom(name.span.start) };
+  }
+
+  /** A function argument: an expression, or `*` for the raw payload (`encode(*, 'base64')`). */
+  #parseArgument(): Expression {
+    if (this.#isPunct('*')) return { type: 'Payload', span: this.#advance().span };
+    return this.parseExpression();
+  }
+
+  /**
+   * `cast(value AS Type)`: becomes the call `cast(value, 'Type')`, so the
+   * function table handles it like any other function.
+   */
+  #parseCast(name: Token): Expression {
+    const value = this.parseExpression();
+    this.#expectKeyword('AS');
+    const type = this.#token;
+    if (type.kind !== 'word' || !CAST_TYPES.has(type.value.toLowerCase())) {
+      throw syntaxError(type.span.start, describeToken(type), `a type to cast to (${[...CAST_TYPES_DISPLAY].join(', ')})`);
+    }
+    this.#advance();
+    this.#expectPunct(')');
+    const typeLiteral: Expression = { type: 'Literal', value: type.value, span: type.span };
+    return { type: 'Call', name: 'cast', args: [value, typeLiteral], span: this.#spanFrom(name.span.start) };
   }
 
   #parseSelectItem(): SelectItem {
@@ -306,16 +401,29 @@ export class Parser {
       return { type: 'SelectAll', span: this.#advance().span };
     }
     const expression = this.parseExpression();
-    const alias = this.#acceptKeyword('AS') ? this.#expectIdentifier('an alias after AS') : undefined;
+    let alias: string[] | undefined;
+    if (this.#acceptKeyword('AS')) {
+      alias = [this.#expectIdentifier('an alias after AS')];
+      while (this.#acceptPunct('.')) alias.push(this.#expectIdentifier('an alias segment after .'));
+    }
     return { type: 'SelectExpression', expression, alias, span: this.#spanFrom(expression.span.start) };
   }
 
   #parseFrom(): FromClause {
     const start = this.#expectKeyword('FROM').span.start;
-    const token = this.#token;
-    if (token.kind !== 'string') throw syntaxError(token.span.start, describeToken(token), "a quoted topic filter such as 'device/+/data'");
+    let token = this.#token;
+    const quoted = token.kind === 'string';
+    if (!quoted) {
+      if (token.kind === 'eof' || (token.kind === 'word' && token.value.toUpperCase() === 'WHERE')) {
+        throw syntaxError(token.span.start, describeToken(token), "a topic filter such as 'device/+/data'");
+      }
+      // A bare filter (`FROM topic/#`): re-read it from its first character as raw text.
+      this.#lexer = new Lexer(this.#source, token.span.start.offset);
+      token = this.#lexer.raw();
+      this.#token = token;
+    }
     this.#advance();
-    return { type: 'From', topicFilter: token.value, filterSpan: token.span, span: this.#spanFrom(start) };
+    return { type: 'From', topicFilter: token.value, quoted, filterSpan: token.span, span: this.#spanFrom(start) };
   }
 
   #binaryOperator(): { op: BinaryOperator; precedence: number } | undefined {
@@ -382,7 +490,7 @@ export class Parser {
 
 /** Parses a complete rule statement. Throws SLUICE_ERR_RULE_SQL_SYNTAX with line:column. */
 export function parseSql(sql: string): SelectStatement {
-  return new Parser(sql).parseSelect();
+  return new Parser(sql).parseStatement();
 }
 
 /** Parses a standalone expression (the whole input). */
