@@ -93,16 +93,30 @@ test('plain SELECT * matches a binary payload and leaves value undefined', () =>
   assert.equal(result.output.value, undefined);
 });
 
-test('a rule that reads the payload throws SLUICE_ERR_PAYLOAD_NOT_JSON for a non-JSON payload', () => {
-  for (const sql of [ALERT, "SELECT h FROM 'a'", "SELECT *, topic() AS t FROM 'a'"]) {
-    const rule = compileRule(sql);
-    assert.equal(rule.readsPayload, true, sql);
-    assert.throws(() => rule.evaluate(message('not json {')), (e: unknown) => e instanceof SluiceError && e.code === 'SLUICE_ERR_PAYLOAD_NOT_JSON');
-  }
+test('attributes of a non-JSON payload are Undefined, as AWS documents for binary payloads', () => {
+  // iot-sql/binary-payloads: "SELECT * FROM 'topic/subtopic' WHERE device_type = 'thermostat'" is supported: no match, no error.
+  const alert = compileRule(ALERT);
+  assert.equal(alert.readsPayload, true);
+  assert.deepEqual(alert.evaluate(message('not json {')), { matched: false });
+  const fields = compileRule("SELECT h, topic(2) AS d FROM 'device/+/devicePayload'").evaluate(message(Buffer.from([0xff])));
+  assert.ok(fields.matched);
+  assert.deepEqual(fields.output.value, { d: 'soilSensor2' });
   // Only topic and metadata: works on any payload.
   const meta = compileRule("SELECT topic() AS t FROM 'a' WHERE topic(2) = 'soilSensor2'");
   assert.equal(meta.readsPayload, false);
-  assert.deepEqual(meta.evaluate(message(Buffer.from([0xff]))), { matched: true, output: { value: { t: TOPIC }, bytes: Buffer.from(`{"t":"${TOPIC}"}`) } });
+  assert.deepEqual(meta.evaluate(message(Buffer.from([0xff]))), { matched: true, output: { value: { t: TOPIC }, bytes: Buffer.from(`{"t":"${TOPIC}"}`) }, vars: [] });
+});
+
+test('SELECT * with more fields cannot add them to a non-JSON payload: SLUICE_ERR_PAYLOAD_NOT_JSON names the way out', () => {
+  const rule = compileRule("SELECT *, topic() AS t FROM 'a/#'");
+  assert.throws(
+    () => rule.evaluate(message('not json {')),
+    (e: unknown) => e instanceof SluiceError && e.code === 'SLUICE_ERR_PAYLOAD_NOT_JSON' && e.message.includes("encode(*, 'base64')"),
+  );
+  // An empty payload has nothing to merge: only the added fields (AWS "Binary payloads").
+  const empty = rule.evaluate(message(Buffer.alloc(0)));
+  assert.ok(empty.matched);
+  assert.deepEqual(empty.output.value, { t: TOPIC });
 });
 
 test('the payload is parsed at most once per message, shared by rules', (t) => {
@@ -129,7 +143,7 @@ const INVALID: Array<[sql: string, code: string, line: number, column: number, f
   ["SELECT * FROM 'a/#/b'", 'SLUICE_ERR_RULE_SQL_INVALID', 1, 15, "invalid topic filter 'a/#/b'"],
   ["SELECT * FROM 'a/b+'", 'SLUICE_ERR_RULE_SQL_INVALID', 1, 15, "'+' must occupy a whole level"],
   ["SELECT * FROM ''", 'SLUICE_ERR_RULE_SQL_INVALID', 1, 15, 'topic filter is empty'],
-  ["SELECT * FORM 'a'", 'SLUICE_ERR_RULE_SQL_SYNTAX', 1, 10, "expected FROM but found 'FORM'"],
+  ["SELECT * FORM 'a'", 'SLUICE_ERR_RULE_SQL_SYNTAX', 1, 10, "expected ',' or FROM but found 'FORM'"],
 ];
 
 test('compile errors carry a code, a position and a message', () => {

@@ -6,6 +6,8 @@
  * - Comparisons `< <= > >=` and arithmetic need numbers; strings are converted
  *   to Decimal when they look like numbers ("29" < 35 is true, as on AWS),
  *   anything else gives Undefined, which a WHERE clause treats as "no match".
+ * - Numbers are JS doubles: Int when whole (SQL 2016-03-23 processes 10.0 as
+ *   Int too), Decimal otherwise; see `arithmetic`.
  * - `=` and `<>` with an Undefined side give Undefined; otherwise mismatched
  *   types are simply not equal.
  * - AND, OR, NOT take Booleans or the strings "true"/"false" (any case).
@@ -13,9 +15,11 @@
  *   equality, as `=`); `string CONTAINS string`: substring. Any other operand
  *   types, or an Undefined side, give Undefined.
  */
+import { Decimal } from 'decimal.js';
 import type { ArithmeticOperator, ComparisonOperator, MembershipOperator } from '../sql/ast.js';
 
-const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
+/** AWS "Conversions", String to Decimal: exactly the strings this matches convert ("0", "-1.2", "5E-12"). */
+const NUMERIC = /^-?\d+(\.\d+)?([eE]-?\d+)?$/;
 
 /** Int/Decimal, or a String that converts to Decimal; else Undefined. */
 export function toNumber(value: unknown): number | undefined {
@@ -64,12 +68,34 @@ function order(op: '<' | '<=' | '>' | '>=', left: unknown, right: unknown): bool
   }
 }
 
-export function arithmetic(op: ArithmeticOperator, left: unknown, right: unknown): unknown {
-  // String + String concatenates (AWS "+" operator table); mixed operands are converted to numbers.
-  if (op === '+' && typeof left === 'string' && typeof right === 'string') return left + right;
+/**
+ * AWS operator tables: `+` with a String on either side converts the other
+ * side to a String and concatenates; otherwise Int op Int is Int (`/`
+ * truncates toward zero, as Java integer division), and anything involving a
+ * Decimal, or a String that converts to one, is exact decimal arithmetic
+ * (34 digits, so 0.1 + 0.2 = 0.3), returned as the nearest double.
+ * `decimal` forces the decimal path (SQL 2015-10-08 decimal literals).
+ */
+export function arithmetic(op: ArithmeticOperator, left: unknown, right: unknown, decimal = false): unknown {
+  if (op === '+' && (typeof left === 'string' || typeof right === 'string')) {
+    const a = toSqlString(left);
+    const b = toSqlString(right);
+    return a === undefined || b === undefined ? undefined : a + b;
+  }
+  if (typeof left === 'number' && typeof right === 'number' && Number.isInteger(left) && Number.isInteger(right) && !decimal) {
+    return intArithmetic(op, left, right);
+  }
+  if (op === '%' && typeof left === 'number' && typeof right === 'number' && !decimal) {
+    // AWS lists no Decimal % Decimal row, but a remainder of decimals has one obvious meaning.
+    return decimalArithmetic(op, left, right);
+  }
   const a = toNumber(left);
   const b = toNumber(right);
   if (a === undefined || b === undefined) return undefined;
+  return decimalArithmetic(op, a, b);
+}
+
+function intArithmetic(op: ArithmeticOperator, a: number, b: number): number | undefined {
   let result: number;
   switch (op) {
     case '+':
@@ -82,14 +108,93 @@ export function arithmetic(op: ArithmeticOperator, left: unknown, right: unknown
       result = a * b;
       break;
     case '/':
-      result = a / b;
+      if (b === 0) return undefined;
+      result = Math.trunc(a / b);
       break;
     case '%':
+      if (b === 0) return undefined;
       result = a % b;
       break;
   }
-  // Division by zero and overflow have no JSON form: Undefined, so the key is omitted.
-  return Number.isFinite(result) ? result : undefined;
+  return finite(result);
+}
+
+const Decimal34 = Decimal.clone({ precision: 34, rounding: Decimal.ROUND_HALF_EVEN });
+
+function decimalArithmetic(op: ArithmeticOperator, a: number, b: number): number | undefined {
+  // Division by zero has no value: Undefined, so the key is left out.
+  if ((op === '/' || op === '%') && b === 0) return undefined;
+  const fast = op === '+' || op === '-' || op === '*' ? shortDecimalArithmetic(op, a, b) : undefined;
+  if (fast !== undefined) return finite(fast);
+  const x = new Decimal34(a);
+  let result: Decimal;
+  switch (op) {
+    case '+':
+      result = x.plus(b);
+      break;
+    case '-':
+      result = x.minus(b);
+      break;
+    case '*':
+      result = x.times(b);
+      break;
+    case '/':
+      result = x.dividedBy(b);
+      break;
+    case '%':
+      result = x.modulo(b);
+      break;
+  }
+  return finite(result.toNumber());
+}
+
+/** Most doubles print with at most this many significant digits and read back exactly. */
+const EXACT_DIGITS = 15;
+
+/**
+ * The exact decimal result of + - * for operands with short decimal forms
+ * (sensor readings: 21.5, 0.1), without decimal.js, which costs about a
+ * microsecond per operation: the exact result has at most `scale` decimals,
+ * the double result is within an ulp of it, so rounding the double to
+ * `scale` decimals recovers it as long as it has at most 15 significant
+ * digits. Otherwise undefined, and the caller uses decimal.js.
+ */
+function shortDecimalArithmetic(op: '+' | '-' | '*', a: number, b: number): number | undefined {
+  const da = decimalPlaces(a);
+  const db = decimalPlaces(b);
+  if (da < 0 || db < 0) return undefined;
+  const result = op === '+' ? a + b : op === '-' ? a - b : a * b;
+  const scale = op === '*' ? da + db : Math.max(da, db);
+  const integerDigits = Math.abs(result) < 1 ? 1 : Math.floor(Math.log10(Math.abs(result))) + 1;
+  if (!Number.isFinite(result) || scale + integerDigits > EXACT_DIGITS) return undefined;
+  return Number(result.toFixed(scale));
+}
+
+/** Digits after the point in the number's shortest form; -1 for exponent notation (very large or small). */
+function decimalPlaces(n: number): number {
+  const text = String(n);
+  if (text.includes('e')) return -1;
+  const point = text.indexOf('.');
+  return point < 0 ? 0 : text.length - point - 1;
+}
+
+/** Overflow and NaN have no JSON form (Undefined); -0 prints as 0. */
+function finite(n: number): number | undefined {
+  if (!Number.isFinite(n)) return undefined;
+  return n === 0 ? 0 : n;
+}
+
+/**
+ * AWS "Conversions", to String: numbers in their usual notation, Booleans
+ * lower case, arrays and objects as JSON; Null and Undefined have no String
+ * form (Undefined).
+ */
+export function toSqlString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null || value === undefined) return undefined;
+  if (Buffer.isBuffer(value)) return undefined;
+  return JSON.stringify(value);
 }
 
 export function negate(value: unknown): number | undefined {

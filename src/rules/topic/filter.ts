@@ -55,3 +55,16 @@ export function topicMatchesFilter(filter: string, topic: string): boolean {
   }
   return f.length === t.length;
 }
+
+/** AWS IoT Basic Ingest: `$aws/rules/<rule>/<topic>` reaches that rule directly. */
+export const BASIC_INGEST_PREFIX = '$aws/rules/';
+
+/** `$aws/rules/<rule>/<topic...>` → the rule's name and the topic the rule sees (without the prefix); undefined for any other topic. */
+export function basicIngestTarget(topic: string): { ruleName: string; topic: string } | undefined {
+  if (!topic.startsWith(BASIC_INGEST_PREFIX)) return undefined;
+  const rest = topic.slice(BASIC_INGEST_PREFIX.length);
+  const slash = rest.indexOf('/');
+  const ruleName = slash < 0 ? rest : rest.slice(0, slash);
+  if (ruleName === '') return undefined;
+  return { ruleName, topic: slash < 0 ? '' : rest.slice(slash + 1) };
+}
