@@ -119,11 +119,13 @@ test('after unsubscribing through the link in the alert, no more mail arrives', 
   assert.equal(mail.messages.length, count);
 });
 
-test('a non-JSON payload is counted and logged, and the server keeps serving', async () => {
+test('a non-JSON payload is counted, and the server keeps serving', async () => {
   await device.publishAsync('device/soilSensor3/devicePayload', 'not json at all', { qos: 1 });
   await server.settle();
   const metrics = await (await fetch(`${server.endpoints.http}/metrics`)).text();
-  assert.match(metrics, /sluice_rule_errors_total\{rule="SoilHumidityAlertRule",reason="payload_not_json"\} 1/);
+  // AWS reads fields of a binary payload as Undefined, so the alert rule simply does not match; the metric says why.
+  assert.match(metrics, /sluice_rule_payload_not_json_total\{rule="SoilHumidityAlertRule"\} 1/);
+  assert.doesNotMatch(metrics, /sluice_rule_errors_total\{/);
   assert.match(metrics, /^sluice_connected_clients 1$/m, 'the device is the one connected client');
   // SELECT * without WHERE passes any payload through, so the store-all rule still keeps it.
   const stored = [...(await storedObjects('soilSensor3')).values()];

@@ -50,3 +50,14 @@ test('invalid SQL prints the positioned error with a caret and exits 2', async (
   assert.equal(source, `  ${sql}`);
   assert.equal(caret, `  ${' '.repeat(sql.length)}^`);
 });
+
+test('--sql-version picks the dialect version; an unknown one exits 2', async () => {
+  const sql = "SELECT VALUE 10.0 / 4 FROM 'device/+/devicePayload'";
+  const v2 = await evalSql(sql, '{}');
+  assert.equal(v2.stdout, '2\n', '2016-03-23 processes 10.0 as the Int 10');
+  const v1 = await evalSql(sql, '{}', '--sql-version', '2015-10-08');
+  assert.equal(v1.stdout, '2.5\n', '2015-10-08 keeps the literal 10.0 Decimal');
+  const bad = await evalSql(sql, '{}', '--sql-version', '2017-01-01');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--sql-version: expected 2016-03-23 or 2015-10-08, got '2017-01-01'/);
+});

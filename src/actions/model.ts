@@ -1,3 +1,5 @@
+import type { SqlVersion } from '../rules/index.js';
+
 /** An HTTP header of an `http` action (AWS HttpActionHeader); in an ActionConfig the value is a template. */
 export interface HttpHeader {
   key: string;
@@ -33,6 +35,8 @@ export interface RuleRetryLimits {
 export interface RuleDefinition {
   name: string;
   sql: string;
+  /** AWS `awsIotSqlVersion`; default 2016-03-23 */
+  sqlVersion?: SqlVersion;
   enabled: boolean;
   actions: ActionConfig[];
   errorAction?: ActionConfig;

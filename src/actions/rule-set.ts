@@ -1,11 +1,14 @@
 import { SluiceError, errorMessage } from '../core/index.js';
 import {
   TopicIndex,
+  basicIngestTarget,
   compileRule,
-  compileTemplate,
+  compileTemplate as compileRuleTemplate,
   type CompiledRule,
   type CompiledTemplate,
   type DecodedMessage,
+  type FunctionInvoker,
+  type RuleEvaluation,
 } from '../rules/index.js';
 import type { ActionConfig, ActionJob, ActionTarget, RuleDefinition } from './model.js';
 
@@ -31,6 +34,8 @@ export interface RouteResult {
   jobs: ActionJob[];
   matchedRules: string[];
   failures: RuleFailure[];
+  /** Rules that read fields of this message although its payload is not JSON (they saw Undefined). */
+  unreadable: string[];
 }
 
 /**
@@ -43,23 +48,24 @@ export class RuleSet {
 
   /** Compiles first, so a rule that does not compile leaves the deployed one in place. */
   put(definition: RuleDefinition): void {
-    const compiled = compileRule(definition.sql);
+    const compiled = compileRule(definition.sql, { sqlVersion: definition.sqlVersion });
     const deployed: DeployedRule = {
       definition,
       compiled,
-      actions: definition.actions.map(compileAction),
-      errorAction: definition.errorAction ? compileAction(definition.errorAction) : undefined,
+      actions: definition.actions.map((action) => compileAction(action, compiled)),
+      errorAction: definition.errorAction ? compileAction(definition.errorAction, compiled) : undefined,
     };
     this.delete(definition.name);
     this.#rules.set(definition.name, deployed);
-    this.#index.add(compiled.topicFilter, deployed);
+    // A rule without FROM is reachable only through Basic Ingest.
+    if (compiled.topicFilter !== undefined) this.#index.add(compiled.topicFilter, deployed);
   }
 
   delete(name: string): boolean {
     const existing = this.#rules.get(name);
     if (!existing) return false;
     this.#rules.delete(name);
-    this.#index.remove(existing.compiled.topicFilter, existing);
+    if (existing.compiled.topicFilter !== undefined) this.#index.remove(existing.compiled.topicFilter, existing);
     return true;
   }
 
@@ -67,7 +73,7 @@ export class RuleSet {
     return this.#rules.get(name)?.definition;
   }
 
-  list(): Array<RuleDefinition & { topicFilter: string }> {
+  list(): Array<RuleDefinition & { topicFilter: string | undefined }> {
     return [...this.#rules.values()]
       .map((rule) => ({ ...rule.definition, topicFilter: rule.compiled.topicFilter }))
       .sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -75,49 +81,94 @@ export class RuleSet {
 
   /**
    * match → evaluate → render. A rule that fails on this message (say, a
-   * non-JSON payload for a rule that reads fields) is reported and skipped;
-   * the other rules still run.
+   * runtime error in a function it calls) is reported and skipped; the other
+   * rules still run. Rules that call aws_lambda() cannot run here (they fail
+   * with a clear error); `routeAsync` runs them.
    */
   route(message: DecodedMessage, messageId: string): RouteResult {
-    const result: RouteResult = { jobs: [], matchedRules: [], failures: [] };
-    for (const rule of this.#index.match(message.topic)) {
-      if (!rule.definition.enabled) continue;
+    const result: RouteResult = { jobs: [], matchedRules: [], failures: [], unreadable: [] };
+    for (const { rule, message: seen } of this.#candidates(message)) {
       try {
-        const evaluation = rule.compiled.evaluate(message);
-        if (!evaluation.matched) continue;
-        const input = {
-          topic: message.topic,
-          clientId: message.clientId,
-          timestamp: message.timestamp,
-          payload: evaluation.output.bytes,
-          value: evaluation.output.value,
-        };
-        const errorTarget = rule.errorAction ? renderAction(rule.errorAction, message) : undefined;
-        // Render all of a rule's actions before adding any, so a failure never leaves half a rule's jobs.
-        const jobs = rule.actions.map((action, actionIndex): ActionJob => ({
-          id: `${messageId}:${rule.definition.name}:${actionIndex}`,
-          ruleName: rule.definition.name,
-          actionIndex,
-          target: renderAction(action, message),
-          input,
-          originalPayload: message.payload,
-          ...(errorTarget ? { errorTarget } : {}),
-          ...(rule.definition.retry ? { retry: rule.definition.retry } : {}),
-        }));
-        result.matchedRules.push(rule.definition.name);
-        result.jobs.push(...jobs);
+        this.#collect(result, rule, seen, rule.compiled.evaluate(seen), messageId);
       } catch (error) {
-        result.failures.push({
-          ruleName: rule.definition.name,
-          error: error instanceof Error ? error : new Error(errorMessage(error)),
-        });
+        result.failures.push(failure(rule, error));
       }
     }
     return result;
   }
+
+  /** As `route`, running aws_lambda() calls through `invoke` (the server's functions). */
+  async routeAsync(message: DecodedMessage, messageId: string, invoke: FunctionInvoker): Promise<RouteResult> {
+    const result: RouteResult = { jobs: [], matchedRules: [], failures: [], unreadable: [] };
+    for (const { rule, message: seen } of this.#candidates(message)) {
+      try {
+        const evaluation = rule.compiled.invokesFunctions ? await rule.compiled.evaluateAsync(seen, invoke) : rule.compiled.evaluate(seen);
+        this.#collect(result, rule, seen, evaluation, messageId);
+      } catch (error) {
+        result.failures.push(failure(rule, error));
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The enabled rules for this message, each with the message as the rule
+   * sees it. Basic Ingest (`$aws/rules/<rule>/<topic>`) goes to the named
+   * rule only, with the prefix taken off the topic (AWS "Basic Ingest").
+   */
+  *#candidates(message: DecodedMessage): Generator<{ rule: DeployedRule; message: DecodedMessage }> {
+    const ingest = basicIngestTarget(message.topic);
+    if (ingest) {
+      const rule = this.#rules.get(ingest.ruleName);
+      if (rule?.definition.enabled) yield { rule, message: withTopic(message, ingest.topic) };
+      return;
+    }
+    for (const rule of this.#index.match(message.topic)) {
+      if (rule.definition.enabled) yield { rule, message };
+    }
+  }
+
+  #collect(result: RouteResult, rule: DeployedRule, message: DecodedMessage, evaluation: RuleEvaluation, messageId: string): void {
+    // Not an error (AWS reads such fields as Undefined), but worth a metric: a device sending garbage never alerts.
+    if (rule.compiled.readsPayload && message.payload.length > 0 && !message.json().ok) result.unreadable.push(rule.definition.name);
+    if (!evaluation.matched) return;
+    const input = {
+      topic: message.topic,
+      clientId: message.clientId,
+      timestamp: message.timestamp,
+      payload: evaluation.output.bytes,
+      value: evaluation.output.value,
+    };
+    const vars = evaluation.vars;
+    const errorTarget = rule.errorAction ? renderAction(rule.errorAction, message, vars) : undefined;
+    // Render all of a rule's actions before adding any, so a failure never leaves half a rule's jobs.
+    const jobs = rule.actions.map((action, actionIndex): ActionJob => ({
+      id: `${messageId}:${rule.definition.name}:${actionIndex}`,
+      ruleName: rule.definition.name,
+      actionIndex,
+      target: renderAction(action, message, vars),
+      input,
+      originalPayload: message.payload,
+      ...(errorTarget ? { errorTarget } : {}),
+      ...(rule.definition.retry ? { retry: rule.definition.retry } : {}),
+    }));
+    result.matchedRules.push(rule.definition.name);
+    result.jobs.push(...jobs);
+  }
 }
 
-function compileAction(config: ActionConfig): CompiledAction {
+function withTopic(message: DecodedMessage, topic: string): DecodedMessage {
+  // json() is shared, so the payload is still parsed at most once.
+  return { ...message, topic, json: () => message.json() };
+}
+
+function failure(rule: DeployedRule, error: unknown): RuleFailure {
+  return { ruleName: rule.definition.name, error: error instanceof Error ? error : new Error(errorMessage(error)) };
+}
+
+/** Templates see the rule's SET variables (AWS "SET clause"), not its SELECT aliases. */
+function compileAction(config: ActionConfig, rule: CompiledRule): CompiledAction {
+  const compileTemplate = (template: string): CompiledTemplate => compileRuleTemplate(template, { variables: rule.variables, sqlVersion: rule.sqlVersion });
   switch (config.kind) {
     case 's3':
       return {
@@ -142,24 +193,24 @@ function compileAction(config: ActionConfig): CompiledAction {
 }
 
 /** Substitution templates see the incoming message, as AWS IoT's do. */
-function renderAction(action: CompiledAction, message: DecodedMessage): ActionTarget {
+function renderAction(action: CompiledAction, message: DecodedMessage, vars: readonly unknown[]): ActionTarget {
   switch (action.kind) {
     case 's3':
       return {
         kind: 's3',
-        bucket: action.bucket.render(message),
-        key: action.key.render(message),
+        bucket: action.bucket.render(message, vars),
+        key: action.key.render(message, vars),
         ...(action.contentType ? { contentType: action.contentType } : {}),
       };
     case 'function':
       return action;
     case 'republish':
-      return { kind: 'republish', topic: action.topic.render(message), qos: action.qos };
+      return { kind: 'republish', topic: action.topic.render(message, vars), qos: action.qos };
     case 'http':
       return {
         kind: 'http',
-        url: action.url.render(message),
-        headers: action.headers.map(({ key, value }) => ({ key, value: value.render(message) })),
+        url: action.url.render(message, vars),
+        headers: action.headers.map(({ key, value }) => ({ key, value: value.render(message, vars) })),
         timeoutMs: action.timeoutMs,
       };
   }

@@ -66,10 +66,18 @@ test('invalid SQL is a 400 with the catalog error and its place', async () => {
   assert.match(error.message, /expected/);
 });
 
-test('a payload the WHERE clause cannot read as JSON is a 400', async () => {
+test('a non-JSON payload has no attributes: a WHERE clause on them does not match (AWS binary payloads)', async () => {
   const { status, body } = await post({ sql: ALERT, topic: TOPIC, payload: 'not json' });
+  assert.equal(status, 200);
+  assert.deepEqual(body, { matched: false });
+});
+
+test('SELECT * with added fields on a non-JSON payload is a 400 naming the way out', async () => {
+  const { status, body } = await post({ sql: "SELECT *, topic() AS t FROM 'device/+/devicePayload'", topic: TOPIC, payload: 'not json' });
   assert.equal(status, 400);
-  assert.equal((body.error as { code: string }).code, 'SLUICE_ERR_PAYLOAD_NOT_JSON');
+  const error = body.error as { code: string; message: string };
+  assert.equal(error.code, 'SLUICE_ERR_PAYLOAD_NOT_JSON');
+  assert.match(error.message, /encode\(\*, 'base64'\)/);
 });
 
 test('an invalid body is a 400 naming the field', async () => {

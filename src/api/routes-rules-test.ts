@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SluiceError } from '../core/index.js';
-import { compileRule, decodeMessage, topicMatchesFilter, validateTopicName } from '../rules/index.js';
+import { compileRule, decodeMessage, topicMatchesFilter, validateTopicName, SQL_VERSIONS } from '../rules/index.js';
 
 const testBody = z
   .object({
@@ -13,6 +13,7 @@ const testBody = z
     payloadBase64: z.string().base64().optional(),
     clientId: z.string().optional(),
     timestamp: z.number().int().nonnegative().optional(),
+    sqlVersion: z.enum(SQL_VERSIONS).optional(),
   })
   .strict();
 
@@ -30,9 +31,9 @@ export async function ruleTestRoutes(app: FastifyInstance): Promise<void> {
     if (topicProblem !== undefined) throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', `topic: ${topicProblem}`, { place: { field: 'topic' } });
 
     // Invalid SQL throws a positioned catalog error; the error handler answers 400 with it.
-    const rule = compileRule(body.sql);
+    const rule = compileRule(body.sql, { sqlVersion: body.sqlVersion });
     // The broker would never route this message to the rule.
-    if (!topicMatchesFilter(rule.topicFilter, body.topic)) return { matched: false };
+    if (rule.topicFilter !== undefined && !topicMatchesFilter(rule.topicFilter, body.topic)) return { matched: false };
 
     const payload = body.payload !== undefined ? Buffer.from(body.payload, 'utf8') : Buffer.from(body.payloadBase64 ?? '', 'base64');
     const result = rule.evaluate(

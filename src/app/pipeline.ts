@@ -1,10 +1,12 @@
 import type { ActionExecutor, RuleSet } from '../actions/index.js';
 import type { InboundMessage } from '../broker/index.js';
 import { errorMessage, isSluiceError, newId, type Logger, type Metrics } from '../core/index.js';
-import { decodeMessage } from '../rules/index.js';
+import { decodeMessage, type FunctionInvoker } from '../rules/index.js';
 
 export interface PipelineDeps {
   rules: RuleSet;
+  /** Runs functions for the rules' aws_lambda() calls. */
+  invoke: FunctionInvoker;
   executor: ActionExecutor;
   metrics: Metrics;
   logger: Logger;
@@ -23,9 +25,15 @@ export function createMessagePipeline(deps: PipelineDeps): (message: InboundMess
       payload: message.payload,
       clientId: message.clientId,
       timestamp: message.receivedAt,
+      ...(message.principal !== undefined ? { principal: message.principal } : {}),
+      ...(message.sourceIp !== undefined ? { sourceIp: message.sourceIp } : {}),
     });
-    const routed = deps.rules.route(decoded, newId());
+    const routed = await deps.rules.routeAsync(decoded, newId(), deps.invoke);
     for (const rule of routed.matchedRules) deps.metrics.ruleMatches.inc({ rule });
+    for (const rule of routed.unreadable) {
+      deps.metrics.rulePayloadNotJson.inc({ rule });
+      deps.logger.debug({ rule, topic: message.topic, clientId: message.clientId }, 'payload is not JSON; the rule read its fields as Undefined');
+    }
     for (const failure of routed.failures) {
       const reason = isSluiceError(failure.error) && failure.error.code === 'SLUICE_ERR_PAYLOAD_NOT_JSON' ? 'payload_not_json' : 'evaluation_error';
       deps.metrics.ruleErrors.inc({ rule: failure.ruleName, reason });

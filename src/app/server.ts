@@ -31,6 +31,7 @@ import { openSqliteStateStore } from '../state/index.js';
 import { createFsObjectStore } from '../storage/index.js';
 import { dataPaths, ensureDataDir, loadOrCreateAdminToken, writeAtomically } from './data-dir.js';
 import { createMessagePipeline } from './pipeline.js';
+import { functionInvokerForRules } from './rule-functions.js';
 import { pendingConfirmations, type PendingConfirmation } from './pending-confirmations.js';
 import { createStackTarget } from './stack-target.js';
 
@@ -175,7 +176,7 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
         ...(config.maxClientIdBytes !== undefined ? { maxClientIdBytes: config.maxClientIdBytes } : {}),
       },
       hooks: {
-        onMessage: createMessagePipeline({ rules, executor, metrics, logger }),
+        onMessage: createMessagePipeline({ rules, executor, metrics, logger, invoke: functionInvokerForRules(functions) }),
         // Until device security exists: anyone with --insecure, otherwise only the operator's admin token.
         authenticate: ({ password }) => config.insecure || tokenMatches(password, adminToken),
         onLimitViolation: (kind) => metrics.limitViolations.inc({ kind }),

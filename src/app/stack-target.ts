@@ -70,6 +70,7 @@ export function createStackTarget(deps: StackTargetDeps): StackTarget {
       deps.rules.put({
         name,
         sql: spec.sql,
+        sqlVersion: spec.sqlVersion,
         enabled: spec.enabled,
         actions: spec.actions.map(toActionConfig),
         ...(spec.errorAction ? { errorAction: toActionConfig(spec.errorAction) } : {}),

@@ -31,6 +31,10 @@ export interface InboundMessage {
   clientId: string;
   /** When the broker received it, ms since the epoch. */
   receivedAt: number;
+  /** The identity the client authenticated as (its MQTT username), for the rules' principal(). */
+  principal?: string;
+  /** The client's IP address, for the rules' sourceip(). */
+  sourceIp?: string;
 }
 
 export interface BrokerHooks {
@@ -69,6 +73,28 @@ function identifierRejected(): Error & { returnCode: 2 } {
 }
 
 const SYS_PREFIX = '$SYS/';
+/** AWS IoT Basic Ingest: `$aws/rules/<rule>/<topic>` reaches that rule directly. */
+const BASIC_INGEST_PREFIX = '$aws/rules/';
+
+/** `$aws/rules/<rule>/rest` → `rest`, for the limits, which AWS applies to the topic without the prefix. */
+function withoutBasicIngestPrefix(topic: string): string {
+  if (!topic.startsWith(BASIC_INGEST_PREFIX)) return topic;
+  const slash = topic.indexOf('/', BASIC_INGEST_PREFIX.length);
+  return slash < 0 ? '' : topic.slice(slash + 1);
+}
+
+/** Usernames by connection, for principal(); weak so a closed connection leaves nothing behind. */
+const principals = new WeakMap<Client, string>();
+
+function clientIdentity(client: Client | null): { principal?: string; sourceIp?: string } {
+  if (!client) return {};
+  const principal = principals.get(client);
+  // TCP clients have a socket as conn; WebSocket clients the HTTP upgrade request.
+  const conn = client.conn as { remoteAddress?: string } | undefined;
+  const address = conn?.remoteAddress ?? (client.req as { socket?: { remoteAddress?: string } } | undefined)?.socket?.remoteAddress;
+  const sourceIp = address?.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return { ...(principal !== undefined ? { principal } : {}), ...(sourceIp !== undefined ? { sourceIp } : {}) };
+}
 
 export class Broker {
   readonly #aedes: Aedes;
@@ -105,15 +131,16 @@ export class Broker {
         logger.error({ err: error }, 'onLimitViolation hook threw');
       }
     };
-    const deliver = (packet: PublishPacket, clientId: string): Promise<void> =>
+    const deliver = (packet: PublishPacket, client: Client | null): Promise<void> =>
       hooks
         .onMessage({
           topic: packet.topic,
           payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
           qos: packet.qos,
           retain: packet.retain,
-          clientId,
+          clientId: client?.id ?? '',
           receivedAt: Date.now(),
+          ...clientIdentity(client),
         })
         .catch((error: unknown) => logger.error({ err: error, topic: packet.topic }, 'rules pipeline failed for a message'));
     const aedes = await Aedes.createBroker({
@@ -131,7 +158,10 @@ export class Broker {
           return done(identifierRejected(), false);
         }
         const ok = hooks.authenticate({ clientId: client.id, username, password });
-        if (ok) return done(null, true);
+        if (ok) {
+          if (username) principals.set(client, username);
+          return done(null, true);
+        }
         logger.warn({ clientId: client.id }, 'MQTT connection refused: not authorized');
         // [MQTT-3.2.2-3] return code 5: not authorized
         const error = Object.assign(new Error('not authorized'), { returnCode: 5 });
@@ -143,17 +173,23 @@ export class Broker {
       // An error here makes aedes close an MQTT 3.1.1 connection: there is no
       // negative PUBACK before MQTT 5 (lib/handlers/publish.js, lib/client.js _onError).
       authorizePublish(client, packet, done) {
-        const violation = checkPublish(packet.topic, packet.payload, limits);
+        // AWS: the Basic Ingest prefix does not count toward the topic limits.
+        const violation = checkPublish(withoutBasicIngestPrefix(packet.topic), packet.payload, limits);
         if (violation) {
           report(violation, { clientId: client?.id ?? '', topic: packet.topic });
           return done(new Error(`${violation.limit} exceeded`));
         }
         if (packet.topic.startsWith(SYS_PREFIX)) return done(new Error(`${SYS_PREFIX} topics are reserved`));
-        void deliver(packet, client?.id ?? '').then(() => done(null));
+        void deliver(packet, client).then(() => done(null));
       },
       // An error closes the connection, as for PUBLISH; aedes has already
       // checked the filter's syntax [MQTT-4.7.1] when this runs.
       authorizeSubscribe(client, subscription, done) {
+        if (subscription.topic.startsWith(BASIC_INGEST_PREFIX)) {
+          // AWS: Basic Ingest topics go to the rules engine only; nobody may subscribe to them. SUBACK 0x80, connection kept.
+          logger.warn({ clientId: client.id, topic: truncateForLog(subscription.topic) }, 'MQTT subscription refused: Basic Ingest topics ($aws/rules/...) cannot be subscribed to');
+          return done(null, null);
+        }
         const violation = checkTopic(subscription.topic, limits);
         if (!violation) return done(null, subscription);
         report(violation, { clientId: client.id, topic: subscription.topic });
@@ -163,7 +199,7 @@ export class Broker {
       // client and skip authorizePublish; they reach the rules here.
       published(packet, client, done) {
         if (client || packet.topic.startsWith(SYS_PREFIX)) return done(null);
-        void deliver(packet, '').then(() => done(null));
+        void deliver(packet, null).then(() => done(null));
       },
     });
     aedes.on('clientError', (client: Client, error: Error) => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SluiceError, errorMessage } from '../core/index.js';
-import { compileRule, decodeMessage, topicMatchesFilter, validateTopicName } from '../rules/index.js';
+import { compileRule, decodeMessage, DEFAULT_SQL_VERSION, SQL_VERSIONS, topicMatchesFilter, validateTopicName, type SqlVersion } from '../rules/index.js';
 
 /** Exit codes of `sluice sql eval`, so a script can tell "no match" from "broken rule". */
 const EXIT_MATCH = 0;
@@ -13,6 +13,7 @@ interface EvalFlags {
   payload: string;
   clientid: string;
   timestamp?: string;
+  sqlVersion: string;
 }
 
 /**
@@ -32,6 +33,7 @@ export function registerSqlCommands(program: Command): void {
     .requiredOption('--payload <payload>', 'the message payload: JSON, or any other text, which is passed as raw bytes')
     .option('--clientid <id>', 'the publishing client id (for clientid())', 'sluice-cli')
     .option('--timestamp <ms>', 'receive time in ms since the epoch (for timestamp()); default now')
+    .option('--sql-version <version>', `AWS IoT SQL version: ${SQL_VERSIONS.join(' or ')}`, DEFAULT_SQL_VERSION)
     .action((flags: EvalFlags) => {
       process.exitCode = evaluate(flags);
     });
@@ -44,8 +46,8 @@ function evaluate(flags: EvalFlags): number {
     if (topicProblem !== undefined) {
       throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', `--topic: ${topicProblem}`, { place: { field: 'topic' } });
     }
-    const rule = compileRule(flags.sql);
-    if (!topicMatchesFilter(rule.topicFilter, flags.topic)) {
+    const rule = compileRule(flags.sql, { sqlVersion: parseSqlVersion(flags.sqlVersion) });
+    if (rule.topicFilter !== undefined && !topicMatchesFilter(rule.topicFilter, flags.topic)) {
       process.stderr.write(`no match: the topic '${flags.topic}' does not match the rule's FROM filter '${rule.topicFilter}'\n`);
       return EXIT_NO_MATCH;
     }
@@ -65,6 +67,14 @@ function evaluate(flags: EvalFlags): number {
     reportError(error, flags.sql);
     return EXIT_ERROR;
   }
+}
+
+function parseSqlVersion(text: string): SqlVersion {
+  const version = SQL_VERSIONS.find((v) => v === text);
+  if (version === undefined) {
+    throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', `expected ${SQL_VERSIONS.join(' or ')}, got '${text}'`, { place: { field: '--sql-version' } });
+  }
+  return version;
 }
 
 function parseTimestamp(text: string | undefined): number {

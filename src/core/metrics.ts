@@ -24,6 +24,12 @@ export class Metrics {
     labelNames: ['rule', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly rulePayloadNotJson = new Counter({
+    name: 'sluice_rule_payload_not_json_total',
+    help: 'Messages whose payload was not JSON although the rule reads its fields (they read as Undefined, so the rule usually does not match)',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
   readonly actions = new Counter({
     name: 'sluice_actions_total',
     help: 'Rule action attempts, by rule, action kind and outcome (success, retry, failure, dead_letter)',
