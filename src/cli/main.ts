@@ -5,6 +5,7 @@ import { registerMqttCommands } from './mqtt.js';
 import { registerResourceCommands } from './resources.js';
 import { registerSqlCommands } from './sql.js';
 import { registerStackCommands } from './stacks.js';
+import { registerTestCommand } from './test.js';
 import { registerUp } from './up.js';
 
 const program = new Command();
@@ -33,5 +34,6 @@ registerMqttCommands(program, connection);
 registerResourceCommands(program, connection);
 registerDeadLetterCommands(program, connection);
 registerSqlCommands(program);
+registerTestCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,9 +1,13 @@
 import { SluiceError, errorMessage } from '../core/index.js';
 
+/** The one line an error is reported as: `error: file:line:column: field: message [CODE]`. */
+export function errorLine(error: unknown): string {
+  return error instanceof SluiceError ? `error: ${error.toString()} [${error.code}]` : `error: ${errorMessage(error)}`;
+}
+
 /** Errors go to stderr, one line a person can act on, with a non-zero exit code. */
 export function fail(error: unknown): never {
-  const text = error instanceof SluiceError ? `error: ${error.toString()} [${error.code}]` : `error: ${errorMessage(error)}`;
-  process.stderr.write(`${text}\n`);
+  process.stderr.write(`${errorLine(error)}\n`);
   process.exit(1);
 }
 

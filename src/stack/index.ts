@@ -13,3 +13,15 @@ export { StackService, STACKS_COLLECTION, type DeployedStack, type DeployedStack
 export type { StackTarget } from './target.js';
 export { RESOURCE_KINDS } from './types.js';
 export type * from './types.js';
+export { loadStackFile } from './prepare.js';
+export type { LocatedStack } from './parse.js';
+export {
+  runRuleTests,
+  DEFAULT_TEST_CLIENT_ID,
+  DEFAULT_TEST_TIMESTAMP,
+  type RuleTestReport,
+  type RuleTestResult,
+  type ExpectedOutcome,
+  type ActualOutcome,
+  type RunRuleTestsOptions,
+} from './rule-tests.js';

@@ -6,7 +6,7 @@ import { SluiceError } from '../core/index.js';
 import { parametersSchema, stackSchema } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { substitute } from './substitute.js';
-import type { ParameterSpec, StackDefinition } from './types.js';
+import type { ParameterSpec, RuleSpec, RuleTestSpec, StackDefinition } from './types.js';
 import { validateStack, type ExternalResources } from './validate.js';
 import { loadYaml, type StackLocator, type StackSource } from './yaml-source.js';
 import { issueToError } from './zod-place.js';
@@ -20,6 +20,11 @@ export interface ParseStackOptions {
 export interface LocatedStack {
   definition: StackDefinition;
   locator: StackLocator;
+  /**
+   * Each rule's `tests:` cases (rules without tests are left out), for
+   * `sluice test`. Kept out of `definition`: tests are validated, never deployed.
+   */
+  tests: Record<string, RuleTestSpec[]>;
 }
 
 export function parseStack(src: StackSource, params: Record<string, string>, options: ParseStackOptions = {}): StackDefinition {
@@ -38,6 +43,12 @@ export function parseStackLocated(src: StackSource, params: Record<string, strin
   if (!result.success) throw issueToError(result.error, substituted, locator, stackSchema);
   const stack = result.data;
   const externalReferences = validateStack(stack, locator, options.externalResources);
+  const rules: Record<string, RuleSpec> = {};
+  const tests: Record<string, RuleTestSpec[]> = {};
+  for (const [ruleName, { tests: cases, ...rule }] of Object.entries(stack.rules)) {
+    rules[ruleName] = rule;
+    if (cases.length > 0) tests[ruleName] = cases;
+  }
   const definition: StackDefinition = {
     name: stack.stack,
     ...(stack.description === undefined ? {} : { description: stack.description }),
@@ -47,7 +58,7 @@ export function parseStackLocated(src: StackSource, params: Record<string, strin
     buckets: stack.buckets,
     topics: stack.topics,
     functions: stack.functions,
-    rules: stack.rules,
+    rules,
     things: stack.things,
     policies: stack.policies,
     ...(stack.simulator
@@ -64,7 +75,7 @@ export function parseStackLocated(src: StackSource, params: Record<string, strin
       : {}),
     externalReferences,
   };
-  return { definition: deepFreeze(definition), locator };
+  return { definition: deepFreeze(definition), locator, tests: deepFreeze(tests) };
 }
 
 const SECTIONS = ['parameters', 'buckets', 'topics', 'functions', 'rules', 'things', 'policies'];

@@ -7,22 +7,29 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SluiceError } from '../core/index.js';
 import { bundleFunction } from '../functions/index.js';
-import { parseStackLocated } from './parse.js';
+import { parseStackLocated, type LocatedStack } from './parse.js';
 import type { StackDeployRequest } from './request.js';
 
-export async function prepareStackDeployment(filePath: string, params: Record<string, string>): Promise<StackDeployRequest> {
-  const fileName = filePath;
+/**
+ * Reads and parses a stack file on the CLI side. References to resources of
+ * other stacks can only be checked by the server, so they are deferred.
+ */
+export async function loadStackFile(filePath: string, params: Record<string, string>): Promise<LocatedStack & { source: string }> {
   let source: string;
   try {
     source = await readFile(filePath, 'utf8');
   } catch (error) {
     throw new SluiceError('SLUICE_ERR_STACK_INVALID', `cannot read the stack file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      place: { file: fileName },
+      place: { file: filePath },
       cause: error,
     });
   }
-  // References to resources of other stacks can only be checked by the server.
-  const { definition, locator } = parseStackLocated({ fileName, source }, params, { externalResources: 'defer' });
+  return { ...parseStackLocated({ fileName: filePath, source }, params, { externalResources: 'defer' }), source };
+}
+
+export async function prepareStackDeployment(filePath: string, params: Record<string, string>): Promise<StackDeployRequest> {
+  const fileName = filePath;
+  const { definition, locator, source } = await loadStackFile(filePath, params);
   const baseDir = path.dirname(path.resolve(filePath));
   const functions: Record<string, { code: string }> = {};
   for (const [name, spec] of Object.entries(definition.functions)) {

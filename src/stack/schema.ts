@@ -4,7 +4,8 @@
  * Resource names follow the AWS naming rules of the resource they mirror.
  */
 import { z } from 'zod';
-import type { ActionSpec } from './types.js';
+import { DEFAULT_SQL_VERSION, SQL_VERSIONS } from '../rules/index.js';
+import type { ActionSpec, RuleTestExpectation, RuleTestSpec } from './types.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -105,11 +106,85 @@ const actionSchema = z
     throw new Error('action without a kind');
   });
 
+/**
+ * A JSON value as YAML gives it: YAML also has `.nan` and `.inf`, which JSON
+ * has not. The issue points at the offending element, not at the whole value.
+ */
+const jsonValue = z.unknown().superRefine((value, ctx) => {
+  const walk = (v: unknown, path: Array<string | number>): void => {
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      ctx.addIssue({ code: 'custom', message: `expected a JSON value, got ${String(v)} (JSON numbers are finite)`, path });
+    } else if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, i]));
+    else if (v && typeof v === 'object') for (const [key, item] of Object.entries(v)) walk(item, [...path, key]);
+  };
+  walk(value, []);
+});
+
+const base64 = (field: string) => z.string({ error: `${field} must be a base64 string` }).base64(`${field} must be base64 (RFC 4648, padded with =)`);
+
+/** The fields of a test case of which exactly one must be given, by group. */
+const PAYLOAD_FIELDS = ['payload', 'payloadBase64'] as const;
+const EXPECT_FIELDS = ['expect', 'expectBase64', 'noMatch'] as const;
+
+/**
+ * One case of a rule's `tests:`: a message and what the rule should make of it.
+ * Run by `sluice test`; validated on deploy, never deployed.
+ */
+const ruleTestSchema = z
+  .object({
+    name: nonEmpty.optional(),
+    topic: nonEmpty,
+    /** A JSON value is sent as JSON.stringify(value); a string as its UTF-8 text. */
+    payload: jsonValue.optional(),
+    payloadBase64: base64('payloadBase64').optional(),
+    clientId: z.string().optional(),
+    timestamp: z.number().int('timestamp must be an integer (ms since the epoch)').min(0, 'timestamp must be ms since the epoch, 0 or more').optional(),
+    principal: z.string().optional(),
+    expect: jsonValue.optional(),
+    expectBase64: base64('expectBase64').optional(),
+    noMatch: z.literal(true, { error: 'noMatch must be true (to expect a match, give expect or expectBase64 instead)' }).optional(),
+  })
+  .strict()
+  .superRefine((test, ctx) => {
+    // Presence, not value: `expect: null` expects the JSON value null.
+    const given = (fields: readonly string[]) => fields.filter((field) => Object.hasOwn(test, field));
+    const payloads = given(PAYLOAD_FIELDS);
+    if (payloads.length === 0) ctx.addIssue({ code: 'custom', message: "a test needs a 'payload' (a JSON value or text) or a 'payloadBase64'" });
+    if (payloads.length > 1) ctx.addIssue({ code: 'custom', message: "give 'payload' or 'payloadBase64', not both", path: ['payloadBase64'] });
+    const expectations = given(EXPECT_FIELDS);
+    if (expectations.length === 0) ctx.addIssue({ code: 'custom', message: "a test needs one of 'expect' (the output as JSON), 'expectBase64' (the output bytes) or 'noMatch: true'" });
+    if (expectations.length > 1) {
+      ctx.addIssue({ code: 'custom', message: `give one of 'expect', 'expectBase64' and 'noMatch', not ${expectations.map((f) => `'${f}'`).join(' and ')}`, path: [expectations[1] ?? 'expect'] });
+    }
+  })
+  .transform((test): RuleTestSpec => {
+    const payload =
+      test.payloadBase64 !== undefined
+        ? test.payloadBase64
+        : Buffer.from(typeof test.payload === 'string' ? test.payload : JSON.stringify(test.payload), 'utf8').toString('base64');
+    const expect: RuleTestExpectation =
+      test.noMatch === true
+        ? { kind: 'noMatch' }
+        : test.expectBase64 !== undefined
+          ? { kind: 'outputBytes', base64: test.expectBase64 }
+          : { kind: 'output', value: test.expect };
+    return {
+      ...(test.name === undefined ? {} : { name: test.name }),
+      topic: test.topic,
+      payloadBase64: payload,
+      ...(test.clientId === undefined ? {} : { clientId: test.clientId }),
+      ...(test.timestamp === undefined ? {} : { timestamp: test.timestamp }),
+      ...(test.principal === undefined ? {} : { principal: test.principal }),
+      expect,
+    };
+  });
+
 const ruleSchema = z
   .object({
     description: z.string().optional(),
     sql: nonEmpty,
-    sqlVersion: z.literal('2016-03-23', { error: "sqlVersion must be '2016-03-23' (the only AWS IoT SQL version supported)" }).default('2016-03-23'),
+    // AWS IoT's awsIotSqlVersion. The default is the version AWS recommends; AWS's own API falls back to 2015-10-08 when it is left out.
+    sqlVersion: z.enum(SQL_VERSIONS, { error: `sqlVersion must be one of ${SQL_VERSIONS.map((v) => `'${v}'`).join(', ')} (AWS IoT SQL versions)` }).default(DEFAULT_SQL_VERSION),
     enabled: z.boolean().default(true),
     actions: z.array(actionSchema).min(1, 'a rule needs at least one action'),
     errorAction: actionSchema.optional(),
@@ -126,6 +201,8 @@ const ruleSchema = z
           ? undefined
           : { ...(retry.maxAttempts !== undefined ? { maxAttempts: retry.maxAttempts } : {}), ...(retry.maxAge !== undefined ? { maxAgeMs: retry.maxAge } : {}) },
       ),
+    /** Cases for `sluice test`; parseStack keeps them out of the RuleSpec, so they are never deployed nor hashed. */
+    tests: z.array(ruleTestSchema).default([]),
   })
   .strict();
 

@@ -4,6 +4,7 @@
  * (hashable, storable); compiled SQL stays inside `rules/`.
  */
 import type { ErrorPlace } from '../core/index.js';
+import type { SqlVersion } from '../rules/index.js';
 
 /** Resource kinds, in the order they are created (deletes run in reverse). */
 export const RESOURCE_KINDS = ['bucket', 'topic', 'subscription', 'function', 'policy', 'thing', 'rule'] as const;
@@ -66,8 +67,8 @@ export type ActionKind = ActionSpec['kind'];
 
 export interface RuleSpec {
   sql: string;
-  /** AWS IoT SQL version; only `2016-03-23` is supported. */
-  sqlVersion: '2016-03-23';
+  /** AWS IoT SQL version (`awsIotSqlVersion`); default `2016-03-23`. Part of the rule's hash, so changing it updates the rule. */
+  sqlVersion: SqlVersion;
   enabled: boolean;
   description?: string;
   actions: ActionSpec[];
@@ -75,6 +76,26 @@ export interface RuleSpec {
   /** Retry bounds for this rule's actions (attempts including the first; age in ms). */
   retry?: { maxAttempts?: number; maxAgeMs?: number };
 }
+
+/**
+ * One `tests:` case of a rule, normalised: the payload as bytes (base64, so
+ * the spec stays plain, freezable JSON) and exactly one expectation. Tests
+ * are run by `sluice test` and never deployed: they are not part of RuleSpec.
+ */
+export interface RuleTestSpec {
+  name?: string;
+  topic: string;
+  /** The message payload: JSON.stringify of a JSON `payload`, the UTF-8 of a string `payload`, or `payloadBase64`. */
+  payloadBase64: string;
+  clientId?: string;
+  /** ms since the epoch, for timestamp(); `sluice test` uses a fixed default so outputs are reproducible. */
+  timestamp?: number;
+  principal?: string;
+  expect: RuleTestExpectation;
+}
+
+/** What a test case expects: the output value (JSON deep equality), the output bytes, or that the rule does not match. */
+export type RuleTestExpectation = { kind: 'output'; value: unknown } | { kind: 'outputBytes'; base64: string } | { kind: 'noMatch' };
 
 export interface ThingSpec {
   attributes: Record<string, string>;

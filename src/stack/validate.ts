@@ -1,10 +1,12 @@
 /**
- * Checks that need more than the schema: every rule's SQL compiles, every
- * action template compiles, and every reference names something that exists
- * (in this stack, or deployed elsewhere when the caller says so).
+ * Checks that need more than the schema: every rule's SQL compiles (with the
+ * rule's own sqlVersion, as it will be deployed), every action template
+ * compiles, every test case's topic is one a device could publish to, and
+ * every reference names something that exists (in this stack, or deployed
+ * elsewhere when the caller says so).
  */
 import { isSluiceError, SluiceError, type ErrorPlace } from '../core/index.js';
-import { compileRule, compileTemplate } from '../rules/index.js';
+import { compileRule, compileTemplate, lambdaTargets, validateTopicName, type CompiledRule } from '../rules/index.js';
 import { didYouMean } from './suggest.js';
 import type { ParsedStackFile } from './schema.js';
 import type { ActionSpec, ExternalReference } from './types.js';
@@ -36,10 +38,16 @@ export function validateStack(stack: ParsedStackFile, locator: StackLocator, ext
 
   for (const [ruleName, rule] of Object.entries(stack.rules)) {
     const rulePath = ['rules', ruleName];
-    withPlace(() => compileRule(rule.sql), (place) => sqlPlace(locator, [...rulePath, 'sql'], place));
+    const compiled = withPlace(() => compileRule(rule.sql, { sqlVersion: rule.sqlVersion }), (place) => sqlPlace(locator, [...rulePath, 'sql'], place));
+    // aws_lambda('name', ...) with a literal name: the function must exist, as for a function action.
+    for (const functionName of lambdaTargets(compiled)) reference('function', functionName, stack.functions, [...rulePath, 'sql']);
+    rule.tests.forEach((test, i) => {
+      const problem = validateTopicName(test.topic);
+      if (problem) throw new SluiceError('SLUICE_ERR_STACK_INVALID', `not a topic a device can publish to: ${problem}`, { place: locator.place([...rulePath, 'tests', i, 'topic']) });
+    });
     const actions: Array<[ActionSpec, FieldPath]> = rule.actions.map((action, i) => [action, [...rulePath, 'actions', i]]);
     if (rule.errorAction) actions.push([rule.errorAction, [...rulePath, 'errorAction']]);
-    for (const [action, path] of actions) validateAction(action, [...path, action.kind], stack, locator, reference);
+    for (const [action, path] of actions) validateAction(action, [...path, action.kind], stack, locator, reference, compiled);
   }
   const thing = stack.simulator?.thing;
   if (thing !== undefined) reference('thing', thing, stack.things, ['simulator', 'thing']);
@@ -48,10 +56,14 @@ export function validateStack(stack: ParsedStackFile, locator: StackLocator, ext
 
 type Reference = (kind: ExternalReference['kind'], name: string, known: Record<string, unknown>, path: FieldPath) => void;
 
-function validateAction(action: ActionSpec, path: FieldPath, stack: ParsedStackFile, locator: StackLocator, reference: Reference): void {
+function validateAction(action: ActionSpec, path: FieldPath, stack: ParsedStackFile, locator: StackLocator, reference: Reference, rule: CompiledRule): void {
   const template = (field: string | FieldPath, text: string) => {
     const fieldPath = [...path, ...(typeof field === 'string' ? [field] : field)];
-    withPlace(() => compileTemplate(text), (place) => locator.placeInValue(fieldPath, Math.max((place.column ?? 1) - 1, 0)));
+    // Templates see the rule's SET variables, as the deployed rule's do.
+    withPlace(
+      () => compileTemplate(text, { variables: rule.variables, sqlVersion: rule.sqlVersion }),
+      (place) => locator.placeInValue(fieldPath, Math.max((place.column ?? 1) - 1, 0)),
+    );
   };
   switch (action.kind) {
     case 's3':
@@ -81,9 +93,9 @@ function validateAction(action: ActionSpec, path: FieldPath, stack: ParsedStackF
 }
 
 /** Runs a compiler; re-throws its SluiceError with the place translated into the stack file. */
-function withPlace(compile: () => unknown, translate: (place: ErrorPlace & { offset?: number }) => ErrorPlace): void {
+function withPlace<T>(compile: () => T, translate: (place: ErrorPlace & { offset?: number }) => ErrorPlace): T {
   try {
-    compile();
+    return compile();
   } catch (error) {
     if (!isSluiceError(error)) throw error;
     const offset = typeof error.details?.offset === 'number' ? error.details.offset : undefined;

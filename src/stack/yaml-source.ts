@@ -106,7 +106,8 @@ function childOf(node: unknown, segment: PropertyKey): { key: Node | undefined; 
   }
   if (node && typeof node === 'object' && 'items' in node && Array.isArray(node.items) && typeof segment === 'number') {
     const item: unknown = node.items[segment];
-    return item === undefined ? undefined : { key: undefined, value: item };
+    // A list item has no key: the item itself is where a field missing from it belongs.
+    return item === undefined ? undefined : { key: isNode(item) ? item : undefined, value: item };
   }
   return undefined;
 }
