@@ -69,12 +69,108 @@ export function printReport(report: BenchReport, out: NodeJS.WritableStream = pr
   for (const skipped of report.skipped) out.write(`skipped ${skipped.name}: ${skipped.reason}\n`);
 }
 
-export async function writeReport(report: BenchReport, file: string): Promise<void> {
-  const document = {
-    date: new Date().toISOString(),
-    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
-    ...report,
-  };
+/** Where the figures were measured, for every results file. */
+export function environment(): { node: string; platform: string; cpus: number; cpuModel: string } {
+  return { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' };
+}
+
+/** Writes `{date, environment, ...body}` as pretty JSON, creating the folder. */
+export async function writeResults(file: string, body: Record<string, unknown>): Promise<void> {
+  const document = { date: new Date().toISOString(), environment: environment(), ...body };
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(document, null, 2)}\n`);
+}
+
+export async function writeReport(report: BenchReport, file: string): Promise<void> {
+  await writeResults(file, { ...report });
+}
+
+/** A markdown table, columns padded so it also reads well in a terminal. */
+export function printMarkdownTable(headers: string[], rows: string[][], out: NodeJS.WritableStream = process.stdout): void {
+  const widths = headers.map((h, c) => Math.max(h.length, 3, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ')} |`;
+  out.write(`${line(headers)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
+  for (const row of rows) out.write(`${line(row)}\n`);
+}
+
+export interface RepeatedOptions {
+  /** Timed runs; the figure is their median. */
+  runs: number;
+  /** Each run lasts at least this long, ms. */
+  runMs: number;
+  /** Untimed warm-up before the runs, ms, so the JIT has compiled the hot path. */
+  warmupMs: number;
+}
+
+export interface RepeatedMeasurement {
+  /** Operations per batch: `batch(iterations)` takes about a millisecond. */
+  iterations: number;
+  /** Operations in each timed run. */
+  operations: number[];
+  /** ns per operation of each run, in run order. */
+  nsPerOperation: number[];
+  /** The median of `nsPerOperation`. */
+  medianNs: number;
+  /**
+   * CPU time ÷ wall time of each run (process.cpuUsage, so GC helper threads
+   * count too): well under 1 means the process waited for a CPU, and the
+   * wall-clock figure understates the code's speed.
+   */
+  cpuShare: number[];
+  /** What the last batch returned, for the caller's sanity check. */
+  lastResult: number;
+}
+
+/** A batch this long makes the clock reads around it negligible. */
+const BATCH_NS = 1e6;
+
+/**
+ * Times `batch(n)` (which runs the operation n times in its own loop, so the
+ * harness adds no call per operation) with process.hrtime.bigint(): calibrate
+ * n so one batch takes about 1 ms (the fastest of three tries, as a pause
+ * only ever makes a try slower), warm up for `warmupMs`, then `runs` runs of
+ * whole batches, each at least `runMs` long. `batch` returns a value the
+ * caller checks, so no work can be optimised away.
+ */
+export function measureRepeated(options: RepeatedOptions, batch: (n: number) => number): RepeatedMeasurement {
+  let lastResult = 0;
+  const time = (n: number): number => {
+    const start = process.hrtime.bigint();
+    lastResult = batch(n);
+    return Number(process.hrtime.bigint() - start);
+  };
+  let iterations = 1;
+  while (iterations < 2 ** 30 && Math.min(time(iterations), time(iterations), time(iterations)) < BATCH_NS) iterations *= 2;
+  const run = (ms: number): { operations: number; ns: number; cpuShare: number } => {
+    const cpu = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    const end = start + BigInt(Math.round(ms * 1e6));
+    let operations = 0;
+    let now = start;
+    do {
+      lastResult = batch(iterations);
+      operations += iterations;
+      now = process.hrtime.bigint();
+    } while (now < end);
+    const ns = Number(now - start);
+    const used = process.cpuUsage(cpu);
+    return { operations, ns, cpuShare: ((used.user + used.system) * 1000) / ns };
+  };
+  run(options.warmupMs);
+  const runs = Array.from({ length: options.runs }, () => run(options.runMs));
+  const nsPerOperation = runs.map((r) => r.ns / r.operations);
+  return {
+    iterations,
+    operations: runs.map((r) => r.operations),
+    nsPerOperation,
+    medianNs: median(nsPerOperation),
+    cpuShare: runs.map((r) => r.cpuShare),
+    lastResult,
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }

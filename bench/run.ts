@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: rules engine, topic index vs linear scan, and the broker end
+ * `npm run bench`: rules engine (with `npm run bench:rules` in its quick mode), topic index vs linear scan, and the broker end
  * to end (against Mosquitto when installed), and the reference scenario's
  * whole pipeline. Each measurement is bounded by a
  * message count and a time budget so the whole run stays under a minute on two
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { findExecutable, publishLoad, startMosquitto, startSluice, type LoadOptions, type RunningBroker } from './broker.js';
 import { printReport, writeReport, type BenchReport, type Measurement } from './report.js';
 import { benchReferencePipeline } from './pipeline.js';
-import { benchRuleEvaluation, benchTopicIndex } from './rules.js';
+import { benchRuleEvaluation, benchRulesEngine, benchTopicIndex, rulesBenchForReport } from './rules.js';
 
 /** Time budgets, ms. */
 const RULES_BUDGET_MS = 3_000;
@@ -21,6 +21,10 @@ const progress = (text: string): void => void process.stderr.write(`${text}\n`);
 
 progress('rules engine ...');
 report.measurements.push(...benchRuleEvaluation({ messages: 1_000_000, budgetMs: RULES_BUDGET_MS }));
+// `npm run bench:rules` in its quick mode (a few seconds): evaluations/s against the targets, and 10 vs 10,000 rules.
+const engine = rulesBenchForReport(benchRulesEngine({ quick: true }));
+report.measurements.push(...engine.measurements);
+report.ratios.push(...engine.ratios);
 
 progress('topic index vs linear scan ...');
 const topics = benchTopicIndex({ filters: 1_000, topics: 2_000, budgetMs: TOPICS_BUDGET_MS });
