@@ -1,22 +1,176 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SluiceError } from '../core/index.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SluiceError, systemClock, type Clock } from '../core/index.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/** What the API needs to know about a token (the registry's TokenStore record, structurally). */
+export interface ApiTokenRecord {
+  tokenId: string;
+  name: string;
+  scope: 'admin' | 'read-only' | 'device';
+  createdAt: string;
+  lastUsedAt?: string;
+  expiresAt?: string;
+  thingName?: string;
+  clientId?: string;
+}
+
+/** The token store as the API uses it (the registry's TokenStore satisfies it). */
+export interface ApiTokenStore {
+  verify(token: string): Promise<ApiTokenRecord | undefined>;
+  list(): Promise<ApiTokenRecord[]>;
+  create(request: {
+    name: string;
+    scope: ApiTokenRecord['scope'];
+    expiresInDays?: number;
+    thingName?: string;
+    clientId?: string;
+  }): Promise<{ token: string; record: ApiTokenRecord }>;
+  revoke(tokenIdOrName: string): Promise<ApiTokenRecord>;
+}
+
+export interface AuthOptions {
+  tokens: Pick<ApiTokenStore, 'verify'>;
+  /** `--insecure`: requests from loopback need no token. */
+  insecure: boolean;
+  clock?: Clock;
+  /** Failed authentications per client address within `failureWindowMs` before answering 429 (default 10). */
+  maxFailures?: number;
+  failureWindowMs?: number;
+  /** Client addresses whose failures are remembered at once (default 10,000); the oldest are forgotten first. */
+  maxTrackedClients?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The token the request authenticated with; undefined for tokenless loopback requests with --insecure and for non-API routes. */
+    apiToken?: ApiTokenRecord;
+  }
+}
 
 /**
- * `/api/v1` needs the admin token as a bearer token. With `--insecure` a
- * request from loopback may omit it (the demo), never one from elsewhere.
+ * `/api/` needs `Authorization: Bearer <token>`: an `admin` token may do
+ * everything, a `read-only` token only GET and HEAD; `device` tokens are for
+ * MQTT and never valid here. With `--insecure` a request from loopback may
+ * omit the token (the demo), never one from elsewhere. Failed attempts are
+ * counted per client address; past the limit the address gets 429 with
+ * Retry-After until its window ends, whatever it sends.
+ *
+ * Other routes (`/healthz`, `/metrics`, `/notify/...`, `/`) are open, as before.
  */
-export function installAuth(app: FastifyInstance, options: { adminToken: string; insecure: boolean }): void {
-  const expected = Buffer.from(options.adminToken);
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (!request.url.startsWith('/api/')) return;
-    if (options.insecure && LOOPBACK.has(request.socket.remoteAddress ?? '')) return;
-    const header = request.headers.authorization ?? '';
-    const presented = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
-      throw new SluiceError('SLUICE_ERR_UNAUTHORIZED', 'send the admin token as "Authorization: Bearer <token>" (it is in <data>/admin-token)');
-    }
+export function installAuth(app: FastifyInstance, options: AuthOptions): void {
+  const clock = options.clock ?? systemClock;
+  const limiter = new FailureLimiter({
+    maxFailures: options.maxFailures ?? 10,
+    windowMs: options.failureWindowMs ?? 60_000,
+    maxEntries: options.maxTrackedClients ?? 10_000,
+    clock,
   });
+  if (!app.hasRequestDecorator('apiToken')) app.decorateRequest('apiToken', undefined);
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!isApiRequest(request)) return;
+    const client = request.socket.remoteAddress ?? '';
+    if (options.insecure && LOOPBACK.has(client)) return;
+
+    const retryAfter = limiter.retryAfterSeconds(client);
+    if (retryAfter !== undefined) {
+      reply.header('retry-after', String(retryAfter));
+      throw new SluiceError('SLUICE_ERR_RATE_LIMITED', `too many failed authentications from ${client}; retry in ${retryAfter} s`, {
+        details: { retryAfterSeconds: retryAfter },
+      });
+    }
+
+    const presented = bearerToken(request.headers.authorization);
+    if (presented === undefined) {
+      limiter.recordFailure(client);
+      throw new SluiceError(
+        'SLUICE_ERR_UNAUTHORIZED',
+        'send an API token as "Authorization: Bearer <token>" (the admin token is in <data>/admin-token; "sluice token create" makes more)',
+      );
+    }
+    const token = await options.tokens.verify(presented);
+    if (!token) {
+      limiter.recordFailure(client);
+      throw new SluiceError(
+        'SLUICE_ERR_UNAUTHORIZED',
+        'the bearer token is unknown, revoked or expired; send a valid API token (the admin token is in <data>/admin-token)',
+      );
+    }
+    if (token.scope === 'device') {
+      throw new SluiceError(
+        'SLUICE_ERR_UNAUTHORIZED',
+        `token '${token.name}' is a device token, which is for MQTT clients only; the API needs an admin or read-only token`,
+      );
+    }
+    if (token.scope === 'read-only' && !SAFE_METHODS.has(request.method)) {
+      throw new SluiceError(
+        'SLUICE_ERR_FORBIDDEN',
+        `token '${token.name}' has scope read-only, which allows only GET and HEAD; ${request.method} needs an admin token`,
+        { details: { scope: token.scope } },
+      );
+    }
+    request.apiToken = token;
+  });
+}
+
+/**
+ * By the matched route as well as the raw URL, so no spelling of a path that
+ * reaches an `/api/` route (percent-encoding, say) skips authentication.
+ */
+function isApiRequest(request: FastifyRequest): boolean {
+  return request.url.startsWith('/api/') || (request.routeOptions.url ?? '').startsWith('/api/');
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/**
+ * Failed authentications per key (client address) in fixed windows. Bounded:
+ * at most `maxEntries` keys are remembered; when a new key comes and the map
+ * is full, the least recently failing key is forgotten, so a flood of bad
+ * tokens from many addresses cannot grow memory.
+ */
+export class FailureLimiter {
+  readonly #entries = new Map<string, { windowStart: number; failures: number }>();
+  readonly #options: { maxFailures: number; windowMs: number; maxEntries: number; clock: Clock };
+
+  constructor(options: { maxFailures: number; windowMs: number; maxEntries: number; clock: Clock }) {
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Seconds until `key` may try again; undefined when it may try now. */
+  retryAfterSeconds(key: string): number | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    const now = this.#options.clock.now();
+    const windowEnd = entry.windowStart + this.#options.windowMs;
+    if (now >= windowEnd) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    if (entry.failures < this.#options.maxFailures) return undefined;
+    return Math.max(1, Math.ceil((windowEnd - now) / 1000));
+  }
+
+  recordFailure(key: string): void {
+    const now = this.#options.clock.now();
+    const entry = this.#entries.get(key);
+    this.#entries.delete(key);
+    const current = entry && now < entry.windowStart + this.#options.windowMs ? entry : { windowStart: now, failures: 0 };
+    current.failures += 1;
+    // Re-inserting keeps the map ordered by last failure: the first key is the one to forget.
+    this.#entries.set(key, current);
+    while (this.#entries.size > this.#options.maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) break;
+      this.#entries.delete(oldest.value);
+    }
+  }
 }

@@ -5,10 +5,12 @@ import type { NotificationService, ReadableMailTransport } from '../notify/index
 import type { Registry } from '../registry/index.js';
 import type { StackService } from '../stack/index.js';
 import type { ObjectStore } from '../storage/index.js';
+import type { ApiTokenStore } from './auth.js';
 
 /** What the HTTP API serves, handed in by the composition root. */
 export interface ApiDeps {
-  adminToken: string;
+  /** API tokens: authentication of every `/api/` request, and `/api/v1/tokens`. */
+  tokens: ApiTokenStore;
   /** `--insecure`: requests from loopback need no token. */
   insecure: boolean;
   metrics: Metrics;

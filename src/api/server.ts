@@ -10,6 +10,7 @@ import { resourceRoutes } from './routes-resources.js';
 import { ruleTestRoutes } from './routes-rules-test.js';
 import { stackRoutes } from './routes-stacks.js';
 import { systemRoutes } from './routes-system.js';
+import { tokenRoutes } from './routes-tokens.js';
 
 /**
  * The HTTP API on an already-listening Node server, so the port (and with it
@@ -26,13 +27,14 @@ export async function createApi(server: Server, deps: ApiDeps, logger: Logger): 
     },
   });
   installErrorHandler(app);
-  installAuth(app, { adminToken: deps.adminToken, insecure: deps.insecure });
+  installAuth(app, { tokens: deps.tokens, insecure: deps.insecure });
   await app.register(systemRoutes, deps);
   await app.register(stackRoutes, deps);
   await app.register(notifyRoutes, deps);
   await app.register(resourceRoutes, deps);
   await app.register(actionRoutes, deps);
   await app.register(ruleTestRoutes);
+  await app.register(tokenRoutes, deps);
   await app.ready();
   return app;
 }

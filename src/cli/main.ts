@@ -6,6 +6,7 @@ import { registerResourceCommands } from './resources.js';
 import { registerSqlCommands } from './sql.js';
 import { registerStackCommands } from './stacks.js';
 import { registerTestCommand } from './test.js';
+import { registerTokenCommands } from './tokens.js';
 import { registerUp } from './up.js';
 
 const program = new Command();
@@ -35,5 +36,6 @@ registerResourceCommands(program, connection);
 registerDeadLetterCommands(program, connection);
 registerSqlCommands(program);
 registerTestCommand(program);
+registerTokenCommands(program, connection);
 
 await program.parseAsync(process.argv);
