@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { findExecutable, publishLoad, startMosquitto, startSluice, type LoadOptions, type RunningBroker } from './broker.js';
 import { printReport, writeReport, type BenchReport, type Measurement } from './report.js';
 import { benchReferencePipeline } from './pipeline.js';
+import { benchPolicy } from './policy.js';
 import { benchRuleEvaluation, benchRulesEngine, benchTopicIndex, rulesBenchForReport } from './rules.js';
 
 /** Time budgets, ms. */
@@ -25,6 +26,9 @@ report.measurements.push(...benchRuleEvaluation({ messages: 1_000_000, budgetMs:
 const engine = rulesBenchForReport(benchRulesEngine({ quick: true }));
 report.measurements.push(...engine.measurements);
 report.ratios.push(...engine.ratios);
+
+progress('policy engine ...');
+report.measurements.push(...benchPolicy({ messages: 2_000_000, budgetMs: RULES_BUDGET_MS }));
 
 progress('topic index vs linear scan ...');
 const topics = benchTopicIndex({ filters: 1_000, topics: 2_000, budgetMs: TOPICS_BUDGET_MS });

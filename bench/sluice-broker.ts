@@ -4,7 +4,7 @@
  * `{"port":N}` once listening; stops on SIGTERM or when stdin closes (so it
  * cannot outlive the benchmark).
  */
-import { Broker } from '../src/broker/index.js';
+import { ALLOW_ALL, Broker } from '../src/broker/index.js';
 import { silentLogger } from '../src/core/index.js';
 
 const broker = await Broker.create({
@@ -12,7 +12,7 @@ const broker = await Broker.create({
   hooks: {
     // No rules: this measures the broker and its hook, not the pipeline.
     onMessage: () => Promise.resolve(),
-    authenticate: () => true,
+    authenticate: () => ({ ok: true, permissions: ALLOW_ALL }),
   },
 });
 const address = await broker.listenTcp('127.0.0.1', 0);

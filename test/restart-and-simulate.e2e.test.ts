@@ -76,6 +76,8 @@ test('every up flag can come from a SLUICE_* environment variable', async () => 
     env: {
       SLUICE_HTTP_PORT: '0',
       SLUICE_MQTT_PORT: '0',
+      SLUICE_MQTTS_PORT: '0',
+      SLUICE_WSS_PORT: '0',
       SLUICE_INSECURE: '1',
       SLUICE_STACK: 'stacks/soil-moisture.yaml',
       SLUICE_PARAM: 'alertEmail=env@example.org',

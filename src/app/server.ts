@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -9,7 +10,7 @@ import {
   openSqliteActionQueue,
 } from '../actions/index.js';
 import { createApi } from '../api/index.js';
-import { Broker, tokenMatches } from '../broker/index.js';
+import { Broker, type TlsCredentials } from '../broker/index.js';
 import {
   Metrics,
   SluiceError,
@@ -25,11 +26,12 @@ import {
 } from '../core/index.js';
 import { FunctionRuntime } from '../functions/index.js';
 import { NotificationService, createMailboxTransport, createSmtpTransport, type ReadableMailTransport } from '../notify/index.js';
-import { Registry } from '../registry/index.js';
+import { DEFAULT_SERVER_HOSTS, Registry, TokenStore } from '../registry/index.js';
 import { StackService, prepareStackDeployment, type SimulatorSpec, type StackDeployRequest } from '../stack/index.js';
 import { openSqliteStateStore } from '../state/index.js';
 import { createFsObjectStore } from '../storage/index.js';
-import { dataPaths, ensureDataDir, loadOrCreateAdminToken, writeAtomically } from './data-dir.js';
+import { dataPaths, ensureAdminToken, ensureDataDir, writeAtomically } from './data-dir.js';
+import { DeviceAuth } from './device-auth.js';
 import { createMessagePipeline } from './pipeline.js';
 import { functionInvokerForRules } from './rule-functions.js';
 import { pendingConfirmations, type PendingConfirmation } from './pending-confirmations.js';
@@ -38,8 +40,12 @@ import { createStackTarget } from './stack-target.js';
 export interface Endpoints {
   /** Plaintext, anonymous MQTT: only with --insecure. */
   mqtt?: string;
+  /** MQTT over TLS: device certificates (mutual TLS) or device tokens. */
+  mqtts: string;
   /** MQTT over WebSocket on the HTTP port. */
   ws: string;
+  /** MQTT over secure WebSocket, same credentials as mqtts. */
+  wss: string;
   http: string;
 }
 
@@ -47,6 +53,10 @@ export interface RunningServer {
   config: ServerConfig;
   endpoints: Endpoints;
   adminToken: string;
+  /** Set when this start made the admin token in <data>/admin-token (print it once). */
+  adminTokenCreated?: { name: string; reason: string };
+  /** API and device tokens (hashed); `onRevoke` tells when one is revoked. */
+  tokens: TokenStore;
   publicUrl: string;
   /** Deployed stacks' simulator settings, by stack name. */
   simulators: ReadonlyMap<string, SimulatorSpec>;
@@ -71,7 +81,6 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
   for (const file of config.stacks) stackRequests.push(await prepareStackDeployment(file, config.params));
 
   await ensureDataDir(config.dataDir);
-  const adminToken = await loadOrCreateAdminToken(paths.adminToken);
   const state = openSqliteStateStore(paths.state);
   const cleanups: Array<() => Promise<void>> = [() => state.close()];
   const closeAll = async () => {
@@ -81,9 +90,11 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
   };
 
   try {
+    const tokens = new TokenStore(state, { logger });
+    const { token: adminToken, created: adminTokenCreated } = await ensureAdminToken(paths.adminToken, tokens);
     const metrics = new Metrics();
     const objects = createFsObjectStore(paths.buckets);
-    const registry = new Registry(state);
+    const registry = await Registry.open(state, { caDir: paths.ca, logger });
 
     // Bind HTTP first: its port decides the public URL that emails link to.
     const httpServer = createServer();
@@ -167,6 +178,13 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     });
     await stacks.restore();
 
+    const deviceAuth = new DeviceAuth({
+      identity: registry,
+      tokens,
+      scope: { region: config.iotRegion, account: config.iotAccount },
+      insecure: config.insecure,
+      logger,
+    });
     broker = await Broker.create({
       logger,
       limits: {
@@ -177,8 +195,7 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
       },
       hooks: {
         onMessage: createMessagePipeline({ rules, executor, metrics, logger, invoke: functionInvokerForRules(functions) }),
-        // Until device security exists: anyone with --insecure, otherwise only the operator's admin token.
-        authenticate: ({ password }) => config.insecure || tokenMatches(password, adminToken),
+        authenticate: (request) => deviceAuth.authenticate(request),
         onLimitViolation: (kind) => metrics.limitViolations.inc({ kind }),
       },
     });
@@ -187,7 +204,34 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     metrics.observeQueue(async () => queue.stats(Date.now()));
     cleanups.push(() => brokerRef.close());
     brokerRef.attachWebSocket(httpServer, '/mqtt');
-    const endpoints: Endpoints = { ws: `${httpUrl.replace(/^http/, 'ws')}/mqtt`, http: httpUrl };
+    // Registry and token changes re-decide live connections at once (a revoked certificate is dropped).
+    const watcher = deviceAuth.watch(brokerRef);
+    const stopWatching = [registry.onChange(watcher.changed), tokens.onRevoke(watcher.changed)];
+    cleanups.push(async () => {
+      for (const stop of stopWatching) stop();
+      watcher.close();
+    });
+    const tls = await serverTlsCredentials(config, registry);
+    // A CA registered or changed later is trusted by new handshakes without a restart.
+    stopWatching.push(
+      registry.onChange((change) => {
+        if (change.type === 'ca.updated' || change.type === 'ca.deleted') {
+          void serverTlsCredentials(config, registry).then((credentials) => brokerRef.updateTlsCredentials(credentials));
+        }
+      }),
+    );
+    const mqttsAddress = await brokerRef.listenTls(config.host, config.mqttsPort, tls).catch((error: NodeJS.ErrnoException) => {
+      throw listenError(error, config.host, config.mqttsPort, '--mqtts-port');
+    });
+    const wssAddress = await brokerRef.listenWss(config.host, config.wssPort, '/mqtt', tls).catch((error: NodeJS.ErrnoException) => {
+      throw listenError(error, config.host, config.wssPort, '--wss-port');
+    });
+    const endpoints: Endpoints = {
+      mqtts: `mqtts://${urlHost(config.host)}:${mqttsAddress.port}`,
+      ws: `${httpUrl.replace(/^http/, 'ws')}/mqtt`,
+      wss: `wss://${urlHost(config.host)}:${wssAddress.port}/mqtt`,
+      http: httpUrl,
+    };
     if (config.insecure) {
       const address = await brokerRef.listenTcp(config.host, config.mqttPort).catch((error: NodeJS.ErrnoException) => {
         throw listenError(error, config.host, config.mqttPort, '--mqtt-port');
@@ -198,7 +242,7 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     await createApi(
       httpServer,
       {
-        adminToken,
+        tokens,
         insecure: config.insecure,
         metrics,
         stacks,
@@ -229,6 +273,8 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
       config,
       endpoints,
       adminToken,
+      ...(adminTokenCreated ? { adminTokenCreated } : {}),
+      tokens,
       publicUrl,
       simulators,
       pendingConfirmations: () => pendingConfirmations(notify, mailbox),
@@ -242,6 +288,25 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
 }
 
 /** A UUID-shaped id derived from the invocation and the call's place in it. */
+/**
+ * The TLS listeners' certificate: the operator's files, or one the built-in
+ * CA issues at every start for localhost and the configured host names. The
+ * CAs clients may present certificates from: the built-in one and every
+ * ACTIVE registered CA.
+ */
+async function serverTlsCredentials(config: ServerConfig, registry: Registry): Promise<TlsCredentials> {
+  const authority = registry.certificateAuthority;
+  if (!authority) throw new Error('the registry was opened without its CA');
+  const registered = (await registry.listCaCertificates()).filter((ca) => ca.status === 'ACTIVE').map((ca) => ca.certificatePem);
+  const ca = [authority.certificatePem, ...registered];
+  if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
+    return { cert: await readFile(config.tlsCert, 'utf8'), key: await readFile(config.tlsKey, 'utf8'), ca };
+  }
+  const hosts = [...new Set([...DEFAULT_SERVER_HOSTS, config.host, ...config.tlsHosts])].filter((h) => h !== '0.0.0.0' && h !== '::');
+  const issued = await authority.issueServerCertificate({ hosts });
+  return { cert: issued.certificatePem, key: issued.privateKeyPem, ca };
+}
+
 function stableMessageId(requestId: string, sequence: number): string {
   const hex = sha256Hex(`${requestId}#${sequence}`);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;

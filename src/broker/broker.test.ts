@@ -10,7 +10,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { silentLogger } from '../core/index.js';
-import { Broker, tokenMatches, type BrokerHooks, type InboundMessage } from './broker.js';
+import { ALLOW_ALL, Broker, tokenMatches, type BrokerHooks, type ConnectDecision, type ConnectRequest, type InboundMessage } from './broker.js';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -28,11 +28,17 @@ function deferred<T = void>(): Deferred<T> {
 /** Hooks that record every message and can hold `onMessage` open until the test releases it. */
 class RecordingHooks implements BrokerHooks {
   readonly messages: InboundMessage[] = [];
+  /** Lifecycle events reach the rules too ($aws/events/...); kept apart so the message counts stay about devices. */
+  readonly lifecycle: InboundMessage[] = [];
   readonly credentials: Array<{ clientId: string; username: string | undefined; password: string | undefined }> = [];
   #gate: Deferred<void> | undefined;
   #waiters: Array<{ count: number; wake: () => void }> = [];
 
   async onMessage(message: InboundMessage): Promise<void> {
+    if (message.topic.startsWith('$aws/events/')) {
+      this.lifecycle.push(message);
+      return;
+    }
     this.messages.push(message);
     for (const waiter of this.#waiters.filter((w) => this.messages.length >= w.count)) {
       this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
@@ -51,9 +57,9 @@ class RecordingHooks implements BrokerHooks {
     this.#gate = undefined;
   }
 
-  authenticate(credentials: { clientId: string; username: string | undefined; password: Buffer | undefined }): boolean {
-    this.credentials.push({ ...credentials, password: credentials.password?.toString('utf8') });
-    return credentials.username !== 'intruder';
+  authenticate(request: ConnectRequest): ConnectDecision {
+    this.credentials.push({ clientId: request.clientId, username: request.username, password: request.password?.toString('utf8') });
+    return request.username !== 'intruder' ? { ok: true, permissions: ALLOW_ALL } : { ok: false, reason: 'intruder' };
   }
 
   /** Resolves once onMessage has been called at least `count` times. */

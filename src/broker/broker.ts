@@ -1,11 +1,14 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { createServer as createTlsServer, TLSSocket, type Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../core/index.js';
 import { guardFrames } from './frame-guard.js';
+import { lifecyclePayload, lifecycleTopic, versionCounter, type DisconnectReason, type LifecycleEvent } from './lifecycle.js';
 import {
   AEDES_MAX_TOPIC_LEVELS,
   checkClientId,
@@ -20,6 +23,7 @@ import {
 } from './limits.js';
 
 export { DEFAULT_BROKER_LIMITS, type BrokerLimits, type LimitKind } from './limits.js';
+export type { DisconnectReason, LifecycleEvent } from './lifecycle.js';
 
 /** What the rules pipeline sees of a published message. */
 export interface InboundMessage {
@@ -43,14 +47,61 @@ export interface BrokerHooks {
    * pipeline can enqueue the message's actions first. A rejection is logged.
    */
   onMessage(message: InboundMessage): Promise<void>;
-  /** Connection policy. Devices are anonymous-with-`--insecure` until device security exists. */
-  authenticate(credentials: { clientId: string; username: string | undefined; password: Buffer | undefined }): boolean;
+  /**
+   * Connection policy: who may connect, and what the connection may then do.
+   * Runs at every CONNECT; the permissions it grants are checked on every
+   * PUBLISH, SUBSCRIBE and delivery of that connection.
+   */
+  authenticate(request: ConnectRequest): ConnectDecision | Promise<ConnectDecision>;
+  /** Connect/disconnect/subscribe events, AWS's lifecycle events; the broker also publishes them on `$aws/events/...`. */
+  onLifecycle?: (event: LifecycleEvent) => void;
   /**
    * A connection broke one of the broker's limits and is being refused or
    * closed (for a metric). `clientId` is empty if the client had not connected
    * yet, and cut to 64 characters when the client id is itself the violation.
    */
   onLimitViolation?: (kind: LimitKind, clientId: string) => void;
+}
+
+export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
+
+/** Everything known about a client when it sends CONNECT. */
+export interface ConnectRequest {
+  clientId: string;
+  username: string | undefined;
+  password: Buffer | undefined;
+  /** The client's TLS certificate (DER) and the chain it presented, on TLS listeners. */
+  certificate: { der: Buffer; chain: Buffer[] } | undefined;
+  sourceIp: string | undefined;
+  transport: Transport;
+}
+
+/** What a connection may do; checked per packet, so implementations cache. */
+export interface ClientPermissions {
+  /** The identity behind the connection (certificate id, token principal, `admin`), for principal() and lifecycle events. */
+  readonly principal: string | undefined;
+  canPublish(topic: string, retain: boolean): boolean;
+  canSubscribe(filter: string): boolean;
+  canReceive(topic: string): boolean;
+}
+
+export type ConnectDecision = { ok: true; permissions: ClientPermissions } | { ok: false; reason: string };
+
+/** Everything may be done: the `--insecure` demo and the operator's admin token. */
+export const ALLOW_ALL: ClientPermissions = Object.freeze({
+  principal: undefined,
+  canPublish: () => true,
+  canSubscribe: () => true,
+  canReceive: () => true,
+});
+
+/** A live connection, as `recheck` sees it. */
+export interface ConnectionInfo {
+  readonly clientId: string;
+  readonly principal: string | undefined;
+  readonly transport: Transport;
+  /** What it presented at CONNECT, so the same decision can be taken again. */
+  readonly request: ConnectRequest;
 }
 
 export interface BrokerOptions {
@@ -73,6 +124,8 @@ function identifierRejected(): Error & { returnCode: 2 } {
 }
 
 const SYS_PREFIX = '$SYS/';
+/** AWS lifecycle events: only the server publishes here. */
+const EVENTS_PREFIX = '$aws/events/';
 /** AWS IoT Basic Ingest: `$aws/rules/<rule>/<topic>` reaches that rule directly. */
 const BASIC_INGEST_PREFIX = '$aws/rules/';
 
@@ -83,17 +136,49 @@ function withoutBasicIngestPrefix(topic: string): string {
   return slash < 0 ? '' : topic.slice(slash + 1);
 }
 
-/** Usernames by connection, for principal(); weak so a closed connection leaves nothing behind. */
-const principals = new WeakMap<Client, string>();
+interface Session {
+  permissions: ClientPermissions;
+  request: ConnectRequest;
+  transport: Transport;
+  sourceIp: string | undefined;
+  /** Why the server closed it, for the disconnected lifecycle event. */
+  closeReason?: DisconnectReason;
+  sessionIdentifier: string;
+}
 
-function clientIdentity(client: Client | null): { principal?: string; sourceIp?: string } {
+/** Sessions by aedes client; weak so a closed connection leaves nothing behind. */
+type Sessions = WeakMap<Client, Session>;
+
+function clientIdentity(client: Client | null, sessions: Sessions): { principal?: string; sourceIp?: string } {
   if (!client) return {};
-  const principal = principals.get(client);
-  // TCP clients have a socket as conn; WebSocket clients the HTTP upgrade request.
+  const session = sessions.get(client);
+  const principal = session?.permissions.principal;
+  const sourceIp = session?.sourceIp;
+  return { ...(principal !== undefined ? { principal } : {}), ...(sourceIp !== undefined ? { sourceIp } : {}) };
+}
+
+/** The remote address of a TCP/TLS socket or of a WebSocket's upgrade request, without the IPv4-mapped prefix. */
+function remoteAddress(client: Client): string | undefined {
   const conn = client.conn as { remoteAddress?: string } | undefined;
   const address = conn?.remoteAddress ?? (client.req as { socket?: { remoteAddress?: string } } | undefined)?.socket?.remoteAddress;
-  const sourceIp = address?.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
-  return { ...(principal !== undefined ? { principal } : {}), ...(sourceIp !== undefined ? { sourceIp } : {}) };
+  return address?.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}
+
+/** The client certificate of a TLS connection (direct TLS socket, or the socket under a WebSocket's upgrade request). */
+function peerCertificate(client: Client): { der: Buffer; chain: Buffer[] } | undefined {
+  const socket = (client.conn instanceof TLSSocket ? client.conn : (client.req as { socket?: unknown } | undefined)?.socket) as unknown;
+  if (!(socket instanceof TLSSocket)) return undefined;
+  const peer = socket.getPeerCertificate(true);
+  if (!peer || !('raw' in peer) || !Buffer.isBuffer(peer.raw)) return undefined;
+  const chain: Buffer[] = [];
+  const seen = new Set<Buffer>([peer.raw]);
+  // issuerCertificate links up the presented chain; a self-signed certificate points at itself.
+  for (let issuer = peer.issuerCertificate; issuer && Buffer.isBuffer(issuer.raw) && !seen.has(issuer.raw); issuer = issuer.issuerCertificate) {
+    seen.add(issuer.raw);
+    chain.push(issuer.raw);
+    if (issuer.issuerCertificate === issuer) break;
+  }
+  return { der: peer.raw, chain };
 }
 
 export class Broker {
@@ -101,19 +186,25 @@ export class Broker {
   readonly #logger: Logger;
   readonly #limits: Readonly<BrokerLimits>;
   readonly #report: (violation: LimitViolation, context: ViolationContext) => void;
-  readonly #tcpServers: TcpServer[] = [];
+  readonly #tcpServers: Array<TcpServer | TlsServer | HttpsServer> = [];
+  readonly #sessions: Sessions;
+  readonly #transports: WeakMap<object, Transport>;
   readonly #wsServers: WebSocketServer[] = [];
 
-  private constructor(
-    aedes: Aedes,
-    logger: Logger,
-    limits: Readonly<BrokerLimits>,
-    report: (violation: LimitViolation, context: ViolationContext) => void,
-  ) {
-    this.#aedes = aedes;
-    this.#logger = logger;
-    this.#limits = limits;
-    this.#report = report;
+  private constructor(parts: {
+    aedes: Aedes;
+    logger: Logger;
+    limits: Readonly<BrokerLimits>;
+    report: (violation: LimitViolation, context: ViolationContext) => void;
+    sessions: Sessions;
+    transports: WeakMap<object, Transport>;
+  }) {
+    this.#aedes = parts.aedes;
+    this.#logger = parts.logger;
+    this.#limits = parts.limits;
+    this.#report = parts.report;
+    this.#sessions = parts.sessions;
+    this.#transports = parts.transports;
   }
 
   static async create(options: BrokerOptions): Promise<Broker> {
@@ -131,6 +222,9 @@ export class Broker {
         logger.error({ err: error }, 'onLimitViolation hook threw');
       }
     };
+    const sessions: Sessions = new WeakMap();
+    // Which listener a connection came in on, keyed by its stream, set before aedes sees it.
+    const transports = new WeakMap<object, Transport>();
     const deliver = (packet: PublishPacket, client: Client | null): Promise<void> =>
       hooks
         .onMessage({
@@ -140,7 +234,7 @@ export class Broker {
           retain: packet.retain,
           clientId: client?.id ?? '',
           receivedAt: Date.now(),
-          ...clientIdentity(client),
+          ...clientIdentity(client, sessions),
         })
         .catch((error: unknown) => logger.error({ err: error, topic: packet.topic }, 'rules pipeline failed for a message'));
     const aedes = await Aedes.createBroker({
@@ -157,15 +251,38 @@ export class Broker {
           report(idViolation, { clientId: truncateForLog(client.id) });
           return done(identifierRejected(), false);
         }
-        const ok = hooks.authenticate({ clientId: client.id, username, password });
-        if (ok) {
-          if (username) principals.set(client, username);
-          return done(null, true);
-        }
-        logger.warn({ clientId: client.id }, 'MQTT connection refused: not authorized');
-        // [MQTT-3.2.2-3] return code 5: not authorized
-        const error = Object.assign(new Error('not authorized'), { returnCode: 5 });
-        return done(error as Parameters<typeof done>[0], false);
+        const transport = transports.get(client.conn) ?? 'tcp';
+        const request: ConnectRequest = {
+          clientId: client.id,
+          username,
+          password,
+          certificate: transport === 'tls' || transport === 'wss' ? peerCertificate(client) : undefined,
+          sourceIp: remoteAddress(client),
+          transport,
+        };
+        void Promise.resolve()
+          .then(() => hooks.authenticate(request))
+          .then(
+            (decision) => {
+              if (decision.ok) {
+                sessions.set(client, { permissions: decision.permissions, request, transport, sourceIp: request.sourceIp, sessionIdentifier: randomUUID() });
+                // aedes closes the older connection with this client id next (AWS: the new one takes over).
+                const previous = clientsOf(aedes)[client.id];
+                const previousSession = previous && previous !== client ? sessions.get(previous) : undefined;
+                if (previousSession) previousSession.closeReason = 'DUPLICATE_CLIENTID';
+                return done(null, true);
+              }
+              logger.warn({ clientId: truncateForLog(client.id), transport, sourceIp: request.sourceIp, reason: decision.reason }, 'MQTT connection refused: not authorized');
+              // [MQTT-3.2.2-3] return code 5: not authorized
+              const error = Object.assign(new Error('not authorized'), { returnCode: 5 });
+              return done(error as Parameters<typeof done>[0], false);
+            },
+            (error: unknown) => {
+              logger.error({ err: error, clientId: truncateForLog(client.id) }, 'MQTT authentication failed');
+              const failure = Object.assign(new Error('server unavailable'), { returnCode: 3 });
+              return done(failure as Parameters<typeof done>[0], false);
+            },
+          );
       },
       // aedes 1.2 writes a QoS 1 PUBACK before it calls `published`, but only
       // after `authorizePublish` calls back: so a device's message goes through
@@ -179,7 +296,14 @@ export class Broker {
           report(violation, { clientId: client?.id ?? '', topic: packet.topic });
           return done(new Error(`${violation.limit} exceeded`));
         }
-        if (packet.topic.startsWith(SYS_PREFIX)) return done(new Error(`${SYS_PREFIX} topics are reserved`));
+        if (packet.topic.startsWith(SYS_PREFIX) || packet.topic.startsWith(EVENTS_PREFIX)) return done(new Error(`${packet.topic.split('/')[0]} topics are reserved`));
+        const session = client ? sessions.get(client) : undefined;
+        if (client && !session?.permissions.canPublish(packet.topic, packet.retain)) {
+          // AWS closes the connection of a client that publishes where its policy does not allow.
+          logger.warn({ clientId: client.id, topic: truncateForLog(packet.topic), retain: packet.retain }, 'MQTT publish refused by policy; closing the connection');
+          if (session) session.closeReason = 'AUTHORIZATION_FAILURE';
+          return done(new Error('not authorized to publish'));
+        }
         void deliver(packet, client).then(() => done(null));
       },
       // An error closes the connection, as for PUBLISH; aedes has already
@@ -188,6 +312,12 @@ export class Broker {
         if (subscription.topic.startsWith(BASIC_INGEST_PREFIX)) {
           // AWS: Basic Ingest topics go to the rules engine only; nobody may subscribe to them. SUBACK 0x80, connection kept.
           logger.warn({ clientId: client.id, topic: truncateForLog(subscription.topic) }, 'MQTT subscription refused: Basic Ingest topics ($aws/rules/...) cannot be subscribed to');
+          return done(null, null);
+        }
+        const session = sessions.get(client);
+        if (!session?.permissions.canSubscribe(subscription.topic)) {
+          // SUBACK 0x80 for this filter only; the connection and its other filters stay (AWS).
+          logger.warn({ clientId: client.id, topic: truncateForLog(subscription.topic) }, 'MQTT subscription refused by policy');
           return done(null, null);
         }
         const violation = checkTopic(subscription.topic, limits);
@@ -201,6 +331,13 @@ export class Broker {
         if (client || packet.topic.startsWith(SYS_PREFIX)) return done(null);
         void deliver(packet, null).then(() => done(null));
       },
+      // iot:Receive: checked on every delivery, so a policy can let a client
+      // subscribe widely but receive only some topics (AWS).
+      authorizeForward(client, packet) {
+        if (packet.topic.startsWith(SYS_PREFIX)) return null;
+        const session = sessions.get(client);
+        return session?.permissions.canReceive(packet.topic) ? packet : null;
+      },
     });
     aedes.on('clientError', (client: Client, error: Error) => {
       // aedes's own level check (lib/handlers/publish.js, lib/utils.js validateTopic)
@@ -212,7 +349,50 @@ export class Broker {
     });
     aedes.on('client', (client: Client) => logger.debug({ clientId: client.id }, 'MQTT client connected'));
     aedes.on('clientDisconnect', (client: Client) => logger.debug({ clientId: client.id }, 'MQTT client disconnected'));
-    return new Broker(aedes, logger, limits, report);
+    Broker.#publishLifecycle(aedes, sessions, hooks, logger);
+    return new Broker({ aedes, logger, limits, report, sessions, transports });
+  }
+
+  /** AWS lifecycle events for every connection that passed authentication. */
+  static #publishLifecycle(aedes: Aedes, sessions: Sessions, hooks: BrokerHooks, logger: Logger): void {
+    const nextVersion = versionCounter();
+    const emit = (event: LifecycleEvent): void => {
+      try {
+        hooks.onLifecycle?.(event);
+      } catch (error) {
+        logger.error({ err: error }, 'onLifecycle hook threw');
+      }
+      const packet: PublishPacket = { cmd: 'publish', topic: lifecycleTopic(event), payload: lifecyclePayload(event), qos: 1, retain: false, dup: false, messageId: 0 };
+      aedes.publish(packet, (error) => {
+        if (error) logger.warn({ err: error.message, topic: packet.topic }, 'could not publish a lifecycle event');
+      });
+    };
+    const common = (client: Client, session: Session) => ({
+      clientId: client.id,
+      timestamp: Date.now(),
+      sessionIdentifier: session.sessionIdentifier,
+      principalIdentifier: session.permissions.principal,
+    });
+    aedes.on('clientReady', (client: Client) => {
+      const session = sessions.get(client);
+      if (session) emit({ ...common(client, session), eventType: 'connected', ipAddress: session.sourceIp, versionNumber: nextVersion() });
+    });
+    aedes.on('clientDisconnect', (client: Client) => {
+      const session = sessions.get(client);
+      if (!session) return;
+      // aedes sets _disconnected only when the client sent a DISCONNECT packet.
+      const clientInitiated = (client as unknown as { _disconnected?: boolean })._disconnected === true;
+      const reason: DisconnectReason = clientInitiated ? 'CLIENT_INITIATED_DISCONNECT' : (session.closeReason ?? 'CONNECTION_LOST');
+      emit({ ...common(client, session), eventType: 'disconnected', clientInitiatedDisconnect: clientInitiated, disconnectReason: reason, versionNumber: nextVersion() });
+    });
+    aedes.on('subscribe', (subscriptions: Array<{ topic: string }>, client: Client) => {
+      const session = sessions.get(client);
+      if (session && subscriptions.length > 0) emit({ ...common(client, session), eventType: 'subscribed', topics: subscriptions.map((s) => s.topic) });
+    });
+    aedes.on('unsubscribe', (topics: string[], client: Client) => {
+      const session = sessions.get(client);
+      if (session && topics.length > 0) emit({ ...common(client, session), eventType: 'unsubscribed', topics });
+    });
   }
 
   /** The limits in force, defaults filled in. */
@@ -224,7 +404,8 @@ export class Broker {
    * Hands a connection to aedes behind the frame guard (see frame-guard.ts).
    * `oversize` reports a too-large packet once per connection and closes it.
    */
-  #handle(conn: Duplex, request?: IncomingMessage): { oversize: (size: number | undefined, packetType: string) => void } {
+  #handle(conn: Duplex, transport: Transport, request?: IncomingMessage): { oversize: (size: number | undefined, packetType: string) => void } {
+    this.#transports.set(conn, transport);
     const client = this.#aedes.handle(conn, request);
     let reported = false;
     const oversize = (size: number | undefined, packetType: string): void => {
@@ -246,7 +427,7 @@ export class Broker {
 
   /** Plain MQTT over TCP. Port 0 picks a free port; the bound address is returned. */
   async listenTcp(host: string, port: number): Promise<AddressInfo> {
-    const server = createServer((socket) => this.#handle(socket));
+    const server = createServer((socket) => this.#handle(socket, 'tcp'));
     this.#tcpServers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -273,13 +454,91 @@ export class Broker {
       if (url.pathname !== path) return;
       wss.handleUpgrade(request, socket, head, (ws) => {
         const stream = createWebSocketStream(ws);
-        const { oversize } = this.#handle(stream, request);
+        const { oversize } = this.#handle(stream, request.socket instanceof TLSSocket ? 'wss' : 'ws', request);
         stream.on('error', (error: Error & { code?: string }) => {
           // One WebSocket message over maxPayload: ws closes with 1009 before the guard sees the bytes.
           if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') oversize(undefined, 'websocket message');
           else this.#logger.debug({ err: error.message }, 'MQTT WebSocket stream error');
         });
       });
+    });
+  }
+
+  /**
+   * MQTT over TLS 1.2+ (AWS: port 8883). Client certificates are requested
+   * but checked by `hooks.authenticate`, not by TLS, so a certificate
+   * registered without its CA can connect and every refusal has a logged
+   * reason; `ca` lists the CAs whose certificates clients may present.
+   */
+  async listenTls(host: string, port: number, credentials: TlsCredentials): Promise<AddressInfo> {
+    const server = createTlsServer(tlsOptions(credentials), (socket) => this.#handle(socket, 'tls'));
+    server.on('tlsClientError', (error) => this.#logger.debug({ err: error.message }, 'TLS handshake failed'));
+    return this.#listen(server, host, port);
+  }
+
+  /** MQTT over secure WebSocket at `path` on its own HTTPS listener, with the same TLS credentials. */
+  async listenWss(host: string, port: number, path: string, credentials: TlsCredentials): Promise<AddressInfo> {
+    const server = createHttpsServer(tlsOptions(credentials), (_request, response) => {
+      response.writeHead(426, { 'content-type': 'text/plain' }).end(`MQTT over WebSocket: connect to ${path} with the mqtt subprotocol\n`);
+    });
+    this.attachWebSocket(server as unknown as HttpServer, path);
+    return this.#listen(server, host, port);
+  }
+
+  async #listen(server: TcpServer | TlsServer | HttpsServer, host: string, port: number): Promise<AddressInfo> {
+    this.#tcpServers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return server.address() as AddressInfo;
+  }
+
+  /** Replaces the CAs and server certificate of the TLS listeners, for new connections (a registered CA, a renewed certificate). */
+  updateTlsCredentials(credentials: TlsCredentials): void {
+    for (const server of this.#tcpServers) {
+      if ('setSecureContext' in server && typeof server.setSecureContext === 'function') server.setSecureContext(tlsOptions(credentials));
+    }
+  }
+
+  /**
+   * Re-decides every live connection (a certificate revoked, a policy
+   * edited): `decide` returns the connection's new permissions, or undefined
+   * to close it. Used so that registry changes apply at once.
+   */
+  async recheck(decide: (connection: ConnectionInfo) => Promise<ClientPermissions | undefined>): Promise<number> {
+    let closed = 0;
+    const clients = this.#liveClients();
+    await Promise.all(
+      clients.map(async (client) => {
+        const session = this.#sessions.get(client);
+        if (!session) return;
+        const permissions = await decide({ clientId: client.id, principal: session.permissions.principal, transport: session.transport, request: session.request });
+        if (permissions) {
+          session.permissions = permissions;
+          return;
+        }
+        session.closeReason = 'AUTHORIZATION_FAILURE';
+        closed++;
+        this.#logger.warn({ clientId: client.id, principal: session.permissions.principal }, 'MQTT connection closed: no longer authorized');
+        client.close();
+      }),
+    );
+    return closed;
+  }
+
+  #liveClients(): Client[] {
+    return Object.values(clientsOf(this.#aedes)).filter((client): client is Client => client !== undefined);
+  }
+
+  /** The live connections that passed authentication. */
+  connections(): ConnectionInfo[] {
+    return this.#liveClients().flatMap((client) => {
+      const session = this.#sessions.get(client);
+      return session ? [{ clientId: client.id, principal: session.permissions.principal, transport: session.transport, request: session.request }] : [];
     });
   }
 
@@ -305,6 +564,29 @@ export class Broker {
     await new Promise<void>((resolve) => this.#aedes.close(() => resolve()));
     await listenersClosed;
   }
+}
+
+/** A TLS listener's server certificate and key (PEM), and the CAs client certificates may come from. */
+export interface TlsCredentials {
+  cert: string;
+  key: string;
+  ca: string[];
+}
+
+/** aedes keeps its connected clients by id in `clients`, which its type declarations leave out. */
+function clientsOf(aedes: Aedes): Record<string, Client | undefined> {
+  return (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+}
+
+function tlsOptions(credentials: TlsCredentials) {
+  return {
+    cert: credentials.cert,
+    key: credentials.key,
+    ca: credentials.ca,
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2' as const,
+  };
 }
 
 /** Constant-time comparison for tokens presented as MQTT passwords. */

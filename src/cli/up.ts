@@ -10,6 +10,12 @@ interface UpFlags {
   host: string;
   mqttPort: string;
   mqttsPort: string;
+  wssPort: string;
+  tlsHost: string[];
+  tlsCert?: string;
+  tlsKey?: string;
+  iotRegion: string;
+  iotAccount: string;
   httpPort: string;
   smtp?: string;
   publicUrl?: string;
@@ -32,7 +38,13 @@ export function registerUp(program: Command): void {
     .option('--param <key=value>', 'stack parameter (repeatable)', collect, [])
     .option('--host <addr>', 'address to listen on', process.env.SLUICE_HOST ?? '127.0.0.1')
     .option('--mqtt-port <n>', 'plaintext MQTT port (only with --insecure); 0 picks a free port', process.env.SLUICE_MQTT_PORT ?? '1883')
-    .option('--mqtts-port <n>', 'MQTT over TLS port (device security, coming)', process.env.SLUICE_MQTTS_PORT ?? '8883')
+    .option('--mqtts-port <n>', 'MQTT over TLS port (device certificates or tokens); 0 picks a free port', process.env.SLUICE_MQTTS_PORT ?? '8883')
+    .option('--wss-port <n>', 'MQTT over secure WebSocket port (at /mqtt); 0 picks a free port', process.env.SLUICE_WSS_PORT ?? '8443')
+    .option('--tls-host <name>', 'a host name or IP devices use to reach this server, for the server certificate (repeatable)', collect, envList('SLUICE_TLS_HOST'))
+    .option('--tls-cert <file>', 'your own server certificate (PEM) instead of one from the built-in CA', process.env.SLUICE_TLS_CERT)
+    .option('--tls-key <file>', 'the private key (PEM) of --tls-cert', process.env.SLUICE_TLS_KEY)
+    .option('--iot-region <region>', 'region in policy ARNs (arn:aws:iot:REGION:ACCOUNT:...)', process.env.SLUICE_IOT_REGION ?? 'local')
+    .option('--iot-account <id>', '12-digit account id in policy ARNs', process.env.SLUICE_IOT_ACCOUNT ?? '000000000000')
     .option('--http-port <n>', 'HTTP port (API, MQTT over WebSocket at /mqtt); 0 picks a free port', process.env.SLUICE_HTTP_PORT ?? '8080')
     .option('--smtp <url>', 'send mail through this SMTP server (default: dev mailbox under <data>/mailbox)', process.env.SLUICE_SMTP)
     .option('--public-url <url>', 'base URL for links in emails (default: the HTTP endpoint)', process.env.SLUICE_PUBLIC_URL)
@@ -48,6 +60,10 @@ export function registerUp(program: Command): void {
     .action(action(async (flags: UpFlags) => runUp({ ...flags, data: program.opts<{ data?: string }>().data ?? './data' })));
 }
 
+function envList(name: string): string[] {
+  return process.env[name] ? (process.env[name] ?? '').split(',').filter(Boolean) : [];
+}
+
 function envFlag(name: string): boolean {
   const value = process.env[name];
   return value === '1' || value === 'true';
@@ -61,6 +77,12 @@ async function runUp(flags: UpFlags & { data: string }): Promise<void> {
     host: flags.host,
     mqttPort: Number(flags.mqttPort),
     mqttsPort: Number(flags.mqttsPort),
+    wssPort: Number(flags.wssPort),
+    tlsHosts: flags.tlsHost,
+    ...(flags.tlsCert ? { tlsCert: flags.tlsCert } : {}),
+    ...(flags.tlsKey ? { tlsKey: flags.tlsKey } : {}),
+    iotRegion: flags.iotRegion,
+    iotAccount: flags.iotAccount,
     httpPort: Number(flags.httpPort),
     ...(flags.smtp ? { smtp: flags.smtp } : {}),
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
@@ -115,12 +137,25 @@ function printBanner(server: RunningServer): void {
     );
   }
   lines.push('Sluice is up.');
-  if (endpoints.mqtt) lines.push(`  mqtt  ${endpoints.mqtt}`);
-  lines.push(`  ws    ${endpoints.ws}`, `  http  ${endpoints.http}`, `  data  ${config.dataDir}`);
+  if (endpoints.mqtt) lines.push(`  mqtt   ${endpoints.mqtt}   (anonymous: --insecure)`);
+  lines.push(
+    `  mqtts  ${endpoints.mqtts}   (device certificates, or device tokens)`,
+    `  wss    ${endpoints.wss}`,
+    `  ws     ${endpoints.ws}`,
+    `  http   ${endpoints.http}`,
+    `  data   ${config.dataDir}`,
+  );
   lines.push(`Endpoints are in ${config.dataDir}/endpoints.json; the admin token is in ${config.dataDir}/admin-token.`);
+  if (server.adminTokenCreated) {
+    lines.push(
+      `New admin token "${server.adminTokenCreated.name}" (${server.adminTokenCreated.reason}); it is printed only this once (the server keeps only its hash):`,
+      `  ${server.adminToken}`,
+    );
+  }
   if (!config.insecure) {
-    lines.push('Devices cannot connect yet: device certificates arrive with device security; until then use --insecure for a demo.');
-    lines.push('The operator can connect over ws with username "admin" and the admin token as password.');
+    lines.push('Devices connect over mqtts with a certificate from the built-in CA and a policy: see docs/security.md');
+    lines.push('  npx sluice certs create --thing NAME --policy POLICY --out DIR');
+    lines.push('The operator can connect over ws or wss with any username and an admin token as password.');
   }
   if (!config.smtp) {
     lines.push(

@@ -14,8 +14,18 @@ export const serverConfigSchema = z
     dataDir: z.string().min(1).default('./data'),
     host: z.string().min(1).default('127.0.0.1'),
     mqttPort: port.default(1883),
-    /** TLS listener with client certificates; opened once device security exists. */
+    /** MQTT over TLS with client certificates (AWS IoT: 8883). */
     mqttsPort: port.default(8883),
+    /** MQTT over secure WebSocket, at /mqtt (AWS IoT: 443). */
+    wssPort: port.default(8443),
+    /** Host names and IPs the built-in CA's server certificate is issued for (besides localhost, 127.0.0.1 and ::1). */
+    tlsHosts: z.array(z.string().min(1)).default([]),
+    /** The operator's own server certificate and key (PEM files), instead of one from the built-in CA. */
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
+    /** Region and account in policy resource ARNs (arn:aws:iot:REGION:ACCOUNT:topic/...), so AWS policies work as written. */
+    iotRegion: z.string().regex(/^[a-z0-9-]+$/, 'expected a region such as us-east-1').default('local'),
+    iotAccount: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id').default('000000000000'),
     httpPort: port.default(8080),
     smtp: z
       .string()
@@ -42,7 +52,8 @@ export const serverConfigSchema = z
     insecure: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .strict();
+  .strict()
+  .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { message: 'give both --tls-cert and --tls-key, or neither', path: ['tlsCert'] });
 
 export type ServerOptions = z.input<typeof serverConfigSchema>;
 export type ServerConfig = Readonly<z.output<typeof serverConfigSchema>>;

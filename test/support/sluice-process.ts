@@ -29,7 +29,9 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Node
 
 export interface Endpoints {
   mqtt?: string;
+  mqtts: string;
   ws: string;
+  wss: string;
   http: string;
 }
 
@@ -38,7 +40,7 @@ export class SluiceServer {
   readonly process: ChildProcess;
   stdout = '';
   stderr = '';
-  endpoints: Endpoints = { ws: '', http: '' };
+  endpoints: Endpoints = { mqtts: '', ws: '', wss: '', http: '' };
 
   private constructor(child: ChildProcess) {
     this.process = child;
@@ -48,7 +50,7 @@ export class SluiceServer {
 
   /** Ports are 0 (free) unless `portFlags` is false, for tests that set them through SLUICE_* variables. */
   static async start(dataDir: string, args: string[], options: { env?: NodeJS.ProcessEnv; portFlags?: boolean } = {}): Promise<SluiceServer> {
-    const ports = options.portFlags === false ? [] : ['--http-port', '0', '--mqtt-port', '0'];
+    const ports = options.portFlags === false ? [] : ['--http-port', '0', '--mqtt-port', '0', '--mqtts-port', '0', '--wss-port', '0'];
     const child = spawn(process.execPath, [SLUICE_BIN, 'up', '--data', dataDir, ...ports, '--log-level', 'warn', ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...options.env },
