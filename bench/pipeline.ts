@@ -22,7 +22,7 @@ export async function benchReferencePipeline(load: LoadOptions, actionQueue: 'sq
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-pipeline-'));
   const child = spawn(
     process.execPath,
-    ['bin/sluice.js', 'up', '--data', dataDir, '--stack', 'stacks/soil-moisture.yaml', '--insecure', '--http-port', '0', '--mqtt-port', '0', '--mqtts-port', '0', '--wss-port', '0', '--log-level', 'error', '--action-queue', actionQueue],
+    ['bin/sluice.js', 'up', '--data', dataDir, '--stack', 'stacks/soil-moisture.yaml', '--insecure', '--http-port', '0', '--mqtt-port', '0', '--mqtts-port', '0', '--wss-port', '0', '--log-level', 'error', '--action-queue', actionQueue, '--param', `simulatorCertDir=${join(dataDir, 'certs')}`],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   try {

@@ -9,12 +9,12 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { REPO_ROOT, SLUICE_BIN, SluiceServer, runCli } from './support/sluice-process.js';
+import { REPO_ROOT, SLUICE_BIN, SluiceServer, referenceStackCertDir, runCli } from './support/sluice-process.js';
 
 let dataDir: string;
 let workDir: string;
 let server: SluiceServer;
-const cli = (...args: string[]) => runCli(['--data', dataDir, ...args]);
+const cli = (...args: string[]) => runCli(['--data', dataDir, ...args, ...(args[0] === 'deploy' ? referenceStackCertDir(args, dataDir) : [])]);
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'sluice-cli-data-'));

@@ -80,7 +80,7 @@ test('every up flag can come from a SLUICE_* environment variable', async () => 
       SLUICE_WSS_PORT: '0',
       SLUICE_INSECURE: '1',
       SLUICE_STACK: 'stacks/soil-moisture.yaml',
-      SLUICE_PARAM: 'alertEmail=env@example.org',
+      SLUICE_PARAM: `alertEmail=env@example.org,simulatorCertDir=${join(dataDir, 'certs')}`,
       SLUICE_PUBLIC_URL: 'https://sluice.example.org',
       SLUICE_MAX_PAYLOAD_BYTES: '1000',
     },

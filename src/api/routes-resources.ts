@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiDeps } from './deps.js';
+import { registryRoutes } from './routes-registry.js';
 
 const invokeBody = z.unknown();
 
-/** Read access to what stacks deployed, and synchronous function invokes. */
+/** Read access to what stacks deployed, synchronous function invokes, and the device registry. */
 export async function resourceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   app.get('/api/v1/rules', async () => ({ rules: deps.rules.list() }));
-  app.get('/api/v1/things', async () => ({ things: await deps.registry.listThings() }));
-  app.get('/api/v1/policies', async () => ({ policies: await deps.registry.listPolicies() }));
+  await registryRoutes(app, deps);
 
   app.get('/api/v1/functions', async () => ({ functions: deps.functions.list() }));
   app.post('/api/v1/functions/:name/invoke', async (request) => {

@@ -1,9 +1,12 @@
 import type { RuleSet, ActionConfig } from '../actions/index.js';
+import { SluiceError } from '../core/index.js';
 import type { FunctionRuntime } from '../functions/index.js';
 import type { NotificationService } from '../notify/index.js';
 import type { Registry } from '../registry/index.js';
 import type {
   ActionSpec,
+  CertificateSpec,
+  IssuedCertificate,
   FunctionDeploySpec,
   PolicySpec,
   ResourceKind,
@@ -81,16 +84,31 @@ export function createStackTarget(deps: StackTargetDeps): StackTarget {
       deps.rules.delete(name);
     },
     async putThing(name, spec: ThingSpec) {
-      await deps.registry.putThing(name, spec.attributes);
+      await deps.registry.putThing(name, spec.attributes, spec.thingTypeName !== undefined ? { thingTypeName: spec.thingTypeName } : {});
     },
     async deleteThing(name) {
+      // The stack deletes what it created: principals attached to the thing since (a `sluice certs create --thing`) are detached, not refused.
+      for (const principal of await deps.registry.listThingPrincipals(name).catch(() => [])) await deps.registry.detachThingPrincipal(name, principal);
       await deps.registry.deleteThing(name);
     },
     async putPolicy(name, spec: PolicySpec) {
       await deps.registry.putPolicy(name, spec.document);
     },
     async deletePolicy(name) {
+      for (const target of await deps.registry.listPolicyTargets(name).catch(() => [])) await deps.registry.detachPolicy(name, target);
       await deps.registry.deletePolicy(name);
+    },
+    async putCertificate(name, spec, current) {
+      if (current && (await deps.registry.describeCertificate(current.certificateId))) {
+        await reconcileCertificate(deps.registry, current.certificateId, spec, current.spec);
+        return { certificateId: current.certificateId };
+      }
+      // First deploy (or the certificate was deleted since): issue one; its private key goes back to the deployer, once.
+      const issued = await issueCertificate(deps.registry, name, spec);
+      return { certificateId: issued.certificateId, issued };
+    },
+    async deleteCertificate(_name, certificateId) {
+      if (certificateId !== undefined) await discardCertificate(deps.registry, certificateId);
     },
     async setSimulator(stack, spec) {
       if (spec) deps.simulators.set(stack, spec);
@@ -111,10 +129,58 @@ export function createStackTarget(deps: StackTargetDeps): StackTarget {
         case 'topic':
           return (await deps.notify.listTopics()).some((t) => t.name === name);
         case 'subscription':
+        case 'certificate':
           return false;
       }
     },
   };
+}
+
+/** CreateKeysAndCertificate (ACTIVE), then AttachThingPrincipal and AttachPolicy; a failed attach deletes the certificate again. */
+async function issueCertificate(registry: Registry, name: string, spec: CertificateSpec): Promise<IssuedCertificate> {
+  const rootCaPem = registry.caCertificatePem;
+  if (rootCaPem === undefined) throw new SluiceError('SLUICE_ERR_INTERNAL', `certificate '${name}': this server has no built-in CA to issue it`);
+  if (spec.thing !== undefined && !(await registry.getThing(spec.thing))) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `certificate '${name}': no thing '${spec.thing}'`);
+  for (const policy of spec.policies) {
+    if (!(await registry.getPolicy(policy))) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `certificate '${name}': no policy '${policy}'`);
+  }
+  const created = await registry.createKeysAndCertificate({ keyAlgorithm: spec.keyAlgorithm, setAsActive: true });
+  try {
+    await reconcileCertificate(registry, created.certificateId, spec, undefined);
+  } catch (error) {
+    await discardCertificate(registry, created.certificateId).catch(() => undefined);
+    throw error;
+  }
+  return {
+    certificateId: created.certificateId,
+    certificateArn: created.certificateArn,
+    certificatePem: created.certificatePem,
+    privateKeyPem: created.keyPair.PrivateKey,
+    rootCaPem,
+  };
+}
+
+/**
+ * Attaches the certificate to `spec`'s thing and policies, and detaches what
+ * the previous spec attached and this one does not (attachments made by hand
+ * are left alone).
+ */
+async function reconcileCertificate(registry: Registry, certificateId: string, spec: CertificateSpec, previous: CertificateSpec | undefined): Promise<void> {
+  if (previous?.thing !== undefined && previous.thing !== spec.thing) await registry.detachThingPrincipal(previous.thing, certificateId).catch(() => false);
+  for (const policy of previous?.policies ?? []) {
+    if (!spec.policies.includes(policy)) await registry.detachPolicy(policy, certificateId).catch(() => false);
+  }
+  if (spec.thing !== undefined) await registry.attachThingPrincipal(spec.thing, certificateId);
+  for (const policy of spec.policies) await registry.attachPolicy(policy, certificateId);
+}
+
+/** Detach from every thing and policy, deactivate, delete: what destroy does to a certificate the stack issued. */
+async function discardCertificate(registry: Registry, certificateId: string): Promise<void> {
+  const record = await registry.describeCertificate(certificateId);
+  if (!record) return;
+  for (const thing of await registry.listPrincipalThings(certificateId)) await registry.detachThingPrincipal(thing, certificateId);
+  if (record.status === 'ACTIVE') await registry.updateCertificateStatus(certificateId, 'INACTIVE');
+  await registry.deleteCertificate(certificateId, { forceDelete: true });
 }
 
 function toActionConfig(action: ActionSpec): ActionConfig {

@@ -61,46 +61,6 @@ export function registerResourceCommands(program: Command, connection: () => Con
       }),
     );
 
-  program
-    .command('things')
-    .description('things in the registry, with their attributes')
-    .option('--json', 'print as JSON', false)
-    .action(
-      action(async (flags: { json: boolean }) => {
-        const target = await resolveServer(connection());
-        const { things } = await apiRequest<{ things: Array<{ thingName: string; attributes: Record<string, string>; updatedAt: string }> }>(
-          target,
-          'GET',
-          '/api/v1/things',
-        );
-        if (flags.json) return printJson(things);
-        printTable(
-          ['NAME', 'ATTRIBUTES', 'UPDATED'],
-          things.map((t) => [t.thingName, Object.entries(t.attributes).map(([k, v]) => `${k}=${v}`).join(' '), t.updatedAt]),
-        );
-      }),
-    );
-
-  program
-    .command('policies')
-    .description('policies in the registry (stored now; enforced once device security lands)')
-    .option('--json', 'print as JSON', false)
-    .action(
-      action(async (flags: { json: boolean }) => {
-        const target = await resolveServer(connection());
-        const { policies } = await apiRequest<{ policies: Array<{ policyName: string; version: number; document: { Statement: unknown[] } }> }>(
-          target,
-          'GET',
-          '/api/v1/policies',
-        );
-        if (flags.json) return printJson(policies);
-        printTable(
-          ['NAME', 'VERSION', 'STATEMENTS'],
-          policies.map((p) => [p.policyName, String(p.version), String(p.document.Statement.length)]),
-        );
-      }),
-    );
-
   const functions = program.command('functions').description('deployed functions');
   functions
     .command('list', { isDefault: true })

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { startServer, type RunningServer } from '../app/index.js';
 import { createLogger, parseParams, type ServerOptions } from '../core/index.js';
-import { startSimulator, type RunningSimulator } from '../sim/index.js';
+import type { RunningSimulator } from '../sim/index.js';
 import { action, collect } from './output.js';
+import { runSimulator } from './up-simulator.js';
 
 interface UpFlags {
   stack: string[];
@@ -177,30 +178,5 @@ async function printPendingConfirmations(server: RunningServer): Promise<void> {
         : 'find its confirmation email with "npx sluice mailbox"';
     process.stdout.write(`Email subscription ${pending.endpoint} to topic ${pending.topic} is pending: ${where}\n`);
   }
-}
-
-async function runSimulator(server: RunningServer, logger: ReturnType<typeof createLogger>): Promise<RunningSimulator | undefined> {
-  const [stackName, spec] = [...server.simulators.entries()][0] ?? [];
-  if (!spec) {
-    process.stdout.write('--simulate: no deployed stack has simulator settings; nothing to simulate.\n');
-    return undefined;
-  }
-  const url = server.endpoints.mqtt ?? server.endpoints.ws;
-  const credentials = server.endpoints.mqtt ? {} : { username: 'admin', password: server.adminToken };
-  const simulator = await startSimulator({
-    url,
-    ...credentials,
-    devices: spec.devices,
-    intervalMs: spec.intervalMs,
-    qos: spec.qos,
-    namePrefix: spec.namePrefix,
-    topic: spec.topic,
-    logger,
-    onPublish: (topic, payload) => process.stdout.write(`sim  ${topic}  ${payload}\n`),
-  });
-  process.stdout.write(
-    `Simulating ${simulator.devices.join(', ')} (stack ${stackName}) every ${spec.intervalMs / 1000}s, QoS ${spec.qos}.\n`,
-  );
-  return simulator;
 }
 

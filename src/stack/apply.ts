@@ -5,11 +5,12 @@
  */
 import { assertNever } from '../core/index.js';
 import type { StackResource } from './plan.js';
-import type { StackTarget } from './target.js';
+import type { IssuedCertificate, StackTarget } from './target.js';
 
 /**
  * A resource as kept in the deployed record, function code included: on a
- * restart the record is all the server has to bring functions back.
+ * restart the record is all the server has to bring functions back. A
+ * certificate's record carries the id it was issued with.
  */
 export type DeployedResource = StackResource;
 
@@ -17,24 +18,39 @@ export function toDeployed(resource: StackResource): DeployedResource {
   return resource;
 }
 
-export async function putResource(target: StackTarget, resource: StackResource): Promise<void> {
+/** What a put did: the resource as deployed, and a certificate's key material when the put issued one. */
+export interface PutOutcome {
+  deployed: DeployedResource;
+  issued?: IssuedCertificate;
+}
+
+/** `previous` is the resource as deployed before (for a certificate: the one already issued). */
+export async function putResource(target: StackTarget, resource: StackResource, previous?: DeployedResource): Promise<PutOutcome> {
+  const done = (promise: Promise<void>) => promise.then(() => ({ deployed: resource }));
   switch (resource.kind) {
     case 'bucket':
-      return target.putBucket(resource.name, resource.spec);
+      return done(target.putBucket(resource.name, resource.spec));
     case 'topic':
-      return target.putTopic(resource.name, resource.spec);
+      return done(target.putTopic(resource.name, resource.spec));
     case 'subscription': {
       const { topic, ...subscription } = resource.spec;
-      return target.putSubscription(topic, subscription);
+      return done(target.putSubscription(topic, subscription));
     }
     case 'function':
-      return target.putFunction(resource.name, resource.spec);
+      return done(target.putFunction(resource.name, resource.spec));
     case 'policy':
-      return target.putPolicy(resource.name, resource.spec);
+      return done(target.putPolicy(resource.name, resource.spec));
     case 'thing':
-      return target.putThing(resource.name, resource.spec);
+      return done(target.putThing(resource.name, resource.spec));
     case 'rule':
-      return target.putRule(resource.name, resource.spec);
+      return done(target.putRule(resource.name, resource.spec));
+    case 'certificate': {
+      const current =
+        previous?.kind === 'certificate' && previous.certificateId !== undefined ? { certificateId: previous.certificateId, spec: previous.spec } : undefined;
+      const { certificateId, issued } = await target.putCertificate(resource.name, resource.spec, current);
+      const deployed: DeployedResource = { ...resource, certificateId };
+      return issued ? { deployed, issued } : { deployed };
+    }
     default:
       return assertNever(resource, 'resource');
   }
@@ -58,6 +74,8 @@ export async function deleteResource(target: StackTarget, resource: DeployedReso
       return target.deleteThing(resource.name);
     case 'rule':
       return target.deleteRule(resource.name);
+    case 'certificate':
+      return target.deleteCertificate(resource.name, resource.certificateId);
     default:
       return assertNever(resource, 'resource');
   }

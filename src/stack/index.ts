@@ -7,13 +7,15 @@ export type { StackSource } from './yaml-source.js';
 export type { ExternalResources } from './validate.js';
 export { prepareStackDeployment } from './prepare.js';
 export { stackDeployRequestSchema, type StackDeployRequest } from './request.js';
-export { formatPlan, canonicalJson, specHash, type PlanStep, type StackDeployResult } from './plan.js';
+export { formatPlan, canonicalJson, specHash, type PlanStep, type StackDeployResult, type IssuedStackCertificate } from './plan.js';
 export type { DeployedResource } from './apply.js';
 export { StackService, STACKS_COLLECTION, type DeployedStack, type DeployedStackSummary, type StackServiceOptions } from './service.js';
-export type { StackTarget } from './target.js';
+export type { StackTarget, IssuedCertificate } from './target.js';
+export { simulatorCertificate, type SimulatorCertificate } from './simulator-certificate.js';
 export { RESOURCE_KINDS } from './types.js';
 export type * from './types.js';
 export { loadStackFile } from './prepare.js';
+export { parsePolicyDocumentFile } from './policy-file.js';
 export type { LocatedStack } from './parse.js';
 export {
   runRuleTests,

@@ -61,6 +61,7 @@ export function parseStackLocated(src: StackSource, params: Record<string, strin
     rules,
     things: stack.things,
     policies: stack.policies,
+    certificates: stack.certificates,
     ...(stack.simulator
       ? {
           simulator: {
@@ -78,7 +79,7 @@ export function parseStackLocated(src: StackSource, params: Record<string, strin
   return { definition: deepFreeze(definition), locator, tests: deepFreeze(tests) };
 }
 
-const SECTIONS = ['parameters', 'buckets', 'topics', 'functions', 'rules', 'things', 'policies'];
+const SECTIONS = ['parameters', 'buckets', 'topics', 'functions', 'rules', 'things', 'policies', 'certificates'];
 
 function requireMap(value: unknown, locator: StackLocator): Record<string, unknown> {
   if (value && typeof value === 'object' && !Array.isArray(value)) {

@@ -6,6 +6,7 @@ import { sha256Hex } from '../core/index.js';
 import {
   RESOURCE_KINDS,
   type BucketSpec,
+  type CertificateSpec,
   type FunctionDeploySpec,
   type PolicySpec,
   type ResourceKind,
@@ -24,7 +25,9 @@ export type StackResource =
   | { kind: 'function'; name: string; hash: string; spec: FunctionDeploySpec }
   | { kind: 'policy'; name: string; hash: string; spec: PolicySpec }
   | { kind: 'thing'; name: string; hash: string; spec: ThingSpec }
-  | { kind: 'rule'; name: string; hash: string; spec: RuleSpec };
+  | { kind: 'rule'; name: string; hash: string; spec: RuleSpec }
+  /** `certificateId` is set once the certificate is issued (in the deployed record, never in a plan). */
+  | { kind: 'certificate'; name: string; hash: string; spec: CertificateSpec; certificateId?: string };
 
 export interface PlanStep {
   action: 'create' | 'update' | 'delete' | 'unchanged';
@@ -36,6 +39,29 @@ export interface StackDeployResult {
   stack: string;
   plan: PlanStep[];
   applied: boolean;
+  /** Certificates this deploy issued (none when every declared one was issued before). */
+  certificates?: IssuedStackCertificate[];
+}
+
+/**
+ * A certificate a deploy issued. Over HTTP the answer carries the PEMs and
+ * the private key (its only appearance: the server never keeps it) for the
+ * CLI to write into `out`; a process that deployed a file from its own disk
+ * (`sluice up --stack`) writes them itself and lists the `files`.
+ */
+export interface IssuedStackCertificate {
+  name: string;
+  certificateId: string;
+  certificateArn: string;
+  thing?: string;
+  policies: string[];
+  /** As in the stack file: relative to it. */
+  out: string;
+  certificatePem?: string;
+  privateKeyPem?: string;
+  rootCaPem?: string;
+  /** The files written, once they are. */
+  files?: string[];
 }
 
 /** JSON with sorted keys, so equal specs hash equally whatever order the file used. */
@@ -75,6 +101,7 @@ export function stackResources(definition: StackDefinition, code: Record<string,
   for (const [name, spec] of Object.entries(definition.policies)) add({ kind: 'policy', name, spec });
   for (const [name, spec] of Object.entries(definition.things)) add({ kind: 'thing', name, spec });
   for (const [name, spec] of Object.entries(definition.rules)) add({ kind: 'rule', name, spec });
+  for (const [name, spec] of Object.entries(definition.certificates)) add({ kind: 'certificate', name, spec });
   return sortForApply(resources);
 }
 
@@ -131,5 +158,8 @@ export function formatPlan(result: StackDeployResult): string {
   const summary =
     `stack ${result.stack}: ${count('create')} to create, ${count('update')} to update, ${count('delete')} to delete, ${count('unchanged')} unchanged` +
     (result.applied ? ' (applied)' : result.plan.some((s) => s.action !== 'unchanged') ? ' (dry run: nothing applied)' : ' (nothing to do)');
-  return [...lines, summary].join('\n');
+  const issued = (result.certificates ?? []).map(
+    (c) => `issued certificate ${c.name} ${c.certificateId}${c.files ? `: wrote ${c.files.join(', ')}` : ''}`,
+  );
+  return [...lines, summary, ...issued].join('\n');
 }

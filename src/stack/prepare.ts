@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SluiceError } from '../core/index.js';
 import { bundleFunction } from '../functions/index.js';
+import { markLocalRequest } from './local-request.js';
 import { parseStackLocated, type LocatedStack } from './parse.js';
 import type { StackDeployRequest } from './request.js';
 
@@ -50,7 +51,8 @@ export async function prepareStackDeployment(filePath: string, params: Record<st
       throw error;
     }
   }
-  return { fileName, source, params: { ...params }, functions };
+  // Marked as local: deployed in this process (`up --stack`), issued certificates are written beside the file.
+  return markLocalRequest({ fileName, source, params: { ...params }, functions }, baseDir);
 }
 
 async function isFile(file: string): Promise<boolean> {

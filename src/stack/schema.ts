@@ -4,6 +4,7 @@
  * Resource names follow the AWS naming rules of the resource they mirror.
  */
 import { z } from 'zod';
+import { KEY_ALGORITHMS, policyDocumentSchema } from '../registry/index.js';
 import { DEFAULT_SQL_VERSION, SQL_VERSIONS } from '../rules/index.js';
 import type { ActionSpec, RuleTestExpectation, RuleTestSpec } from './types.js';
 
@@ -34,6 +35,8 @@ const FUNCTION_NAME = name(/^[A-Za-z0-9_-]{1,64}$/, 'function names are 1-64 cha
 const RULE_NAME = name(/^[a-zA-Z0-9_]{1,128}$/, 'rule names are 1-128 characters of A-Z, a-z, 0-9 and _');
 const THING_NAME = name(/^[a-zA-Z0-9:_-]{1,128}$/, 'thing names are 1-128 characters of A-Z, a-z, 0-9, :, _ and -');
 const POLICY_NAME = name(/^[\w+=,.@-]{1,128}$/, 'policy names are 1-128 characters of A-Z, a-z, 0-9 and +=,.@-_');
+// A certificate's name is the stack's own handle on it (the registry names certificates by their hash), as a CloudFormation logical id.
+const CERTIFICATE_NAME = name(/^[A-Za-z0-9_-]{1,128}$/, 'certificate names are 1-128 characters of A-Z, a-z, 0-9, _ and -');
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
@@ -231,26 +234,36 @@ const functionSchema = z
     environment,
   }));
 
-const stringOrList = z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'expected a string or a list of strings' });
-
-const policyDocumentSchema = z
+/** AWS IoT thing attributes: names of A-Z, a-z, 0-9 and _.,@/:#=[]-, values of at most 800 characters (the registry checks them again). */
+const thingSchema = z
   .object({
-    Version: z.string(),
-    Id: z.string().optional(),
-    Statement: z
-      .array(
-        z
-          .object({
-            Sid: z.string().optional(),
-            Effect: z.enum(['Allow', 'Deny'], { error: "Effect must be 'Allow' or 'Deny'" }),
-            Action: stringOrList,
-            Resource: stringOrList,
-          })
-          .strict(),
-      )
-      .min(1, 'a policy needs at least one statement'),
+    attributes: z
+      .record(name(/^[a-zA-Z0-9_.,@/:#=[\]-]{1,128}$/, 'attribute names are 1-128 characters of A-Z, a-z, 0-9 and _.,@/:#=[]-'), z.string().max(800, 'attribute values are at most 800 characters'))
+      .default({}),
+    thingTypeName: THING_NAME.optional(),
   })
-  .strict();
+  .strict()
+  .nullable()
+  .transform((t) => ({ attributes: t?.attributes ?? {}, ...(t?.thingTypeName !== undefined ? { thingTypeName: t.thingTypeName } : {}) }));
+
+/** The same document checks as `PUT /api/v1/policies/NAME` (registry/policy), with the field path into the YAML. */
+const policySchema = z.object({ document: policyDocumentSchema }).strict();
+
+const certificateSchema = z
+  .object({
+    thing: THING_NAME.optional(),
+    policies: z.array(POLICY_NAME).max(10, 'at most 10 policies (AWS IoT allows 10 per principal)').default([]),
+    out: nonEmpty,
+    keyAlgorithm: z.enum(KEY_ALGORITHMS, { error: `keyAlgorithm must be one of ${KEY_ALGORITHMS.join(', ')}` }).default('RSA-2048'),
+  })
+  .strict()
+  .superRefine((certificate, ctx) => {
+    const seen = new Set<string>();
+    certificate.policies.forEach((policy, i) => {
+      if (seen.has(policy)) ctx.addIssue({ code: 'custom', message: `policy '${policy}' is listed twice`, path: ['policies', i] });
+      seen.add(policy);
+    });
+  });
 
 const scalarDefault = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
@@ -278,10 +291,9 @@ export const stackSchema = z
       .default({}),
     functions: z.record(FUNCTION_NAME, functionSchema).default({}),
     rules: z.record(RULE_NAME, ruleSchema).default({}),
-    things: z
-      .record(THING_NAME, z.object({ attributes: z.record(z.string(), z.string()).default({}) }).strict().nullable().transform((t) => ({ attributes: t?.attributes ?? {} })))
-      .default({}),
-    policies: z.record(POLICY_NAME, z.object({ document: policyDocumentSchema }).strict()).default({}),
+    things: z.record(THING_NAME, thingSchema).default({}),
+    policies: z.record(POLICY_NAME, policySchema).default({}),
+    certificates: z.record(CERTIFICATE_NAME, certificateSchema).default({}),
     simulator: z
       .object({
         devices: z.number().int().min(1).max(10_000).default(3),

@@ -3,13 +3,27 @@
  * plan → apply → record) and destroy. Deployed stacks are recorded in the
  * state collection `stack.stacks`, keyed by stack name.
  */
-import { SluiceError, systemClock, type Clock, type DocumentCollection, type Logger, type StateStore } from '../core/index.js';
+import path from 'node:path';
+import { SluiceError, errorMessage, systemClock, type Clock, type DocumentCollection, type Logger, type StateStore } from '../core/index.js';
+import { writeDeviceCredentials } from '../sim/index.js';
 import { deleteResource, putResource, toDeployed, type DeployedResource } from './apply.js';
+import { localStackDir } from './local-request.js';
 import { parseStackLocated } from './parse.js';
-import { canonicalJson, diffResources, resourceKey, sortForApply, sortForDelete, stackResources, type PlanStep, type StackDeployResult, type StackResource } from './plan.js';
+import {
+  canonicalJson,
+  diffResources,
+  resourceKey,
+  sortForApply,
+  sortForDelete,
+  stackResources,
+  type IssuedStackCertificate,
+  type PlanStep,
+  type StackDeployResult,
+  type StackResource,
+} from './plan.js';
 import type { StackDeployRequest } from './request.js';
-import type { StackTarget } from './target.js';
-import type { ResourceKind, SimulatorSpec, StackDefinition } from './types.js';
+import type { IssuedCertificate, StackTarget } from './target.js';
+import type { CertificateSpec, ResourceKind, SimulatorSpec, StackDefinition } from './types.js';
 import type { StackLocator } from './yaml-source.js';
 
 export const STACKS_COLLECTION = 'stack.stacks';
@@ -48,6 +62,7 @@ const SECTION: Record<ResourceKind, string> = {
   policy: 'policies',
   thing: 'things',
   rule: 'rules',
+  certificate: 'certificates',
 };
 
 export class StackService {
@@ -95,7 +110,8 @@ export class StackService {
    */
   async restore(): Promise<void> {
     for (const { doc } of await this.#stacks.list()) {
-      for (const resource of sortForApply(doc.resources)) await putResource(this.#target, resource);
+      // Certificates and their attachments live in the registry's store; nothing to bring back, and never one to issue.
+      for (const resource of sortForApply(doc.resources)) if (resource.kind !== 'certificate') await putResource(this.#target, resource);
       if (doc.simulator) await this.#target.setSimulator(doc.name, doc.simulator);
     }
   }
@@ -129,6 +145,9 @@ export class StackService {
 
     const current = new Map(deployed.map((r) => [resourceKey(r), r]));
     const save = () => this.#save(definition, [...current.values()], simulatorChanged ? record?.simulator : definition.simulator);
+    const deliver = certificateDelivery(request, this.#logger);
+    const issued: Array<{ name: string; certificateId: string }> = [];
+    const delivered: IssuedStackCertificate[] = [];
     try {
       for (const resource of sortForDelete(deletes)) {
         await deleteResource(this.#target, resource, { emptyBuckets: options.emptyBuckets ?? false });
@@ -138,18 +157,30 @@ export class StackService {
       for (const step of plan) {
         if (step.action !== 'create' && step.action !== 'update') continue;
         const resource = byKey.get(resourceKey(step)) as StackResource;
-        await putResource(this.#target, resource);
-        current.set(resourceKey(resource), toDeployed(resource));
+        const outcome = await putResource(this.#target, resource, current.get(resourceKey(resource)));
+        current.set(resourceKey(resource), outcome.deployed);
+        if (outcome.issued && resource.kind === 'certificate') {
+          // Noted before delivery: if delivery (or anything after it) fails, the rollback below deletes it.
+          issued.push({ name: resource.name, certificateId: outcome.issued.certificateId });
+          delivered.push(await deliver(resource.name, resource.spec, outcome.issued));
+        }
       }
       if (simulatorChanged) await this.#target.setSimulator(definition.name, definition.simulator);
     } catch (error) {
+      // A certificate whose private key never reached anyone is useless: take back what this deploy issued.
+      for (const certificate of issued) {
+        await this.#target.deleteCertificate(certificate.name, certificate.certificateId).catch((cause: unknown) =>
+          this.#logger.error({ stack: definition.name, certificate: certificate.certificateId, err: errorMessage(cause) }, 'could not delete a certificate issued by a failed deploy'),
+        );
+        current.delete(resourceKey({ kind: 'certificate', name: certificate.name }));
+      }
       // Record what did get applied, so the next deploy plans from the truth.
       await save();
       throw error;
     }
-    await this.#save(definition, wanted.map(toDeployed), definition.simulator);
+    await this.#save(definition, wanted.map((r) => withIssuedId(r, current.get(resourceKey(r)))), definition.simulator);
     this.#logger.info({ stack: definition.name, steps: summarize(plan) }, 'stack deployed');
-    return { ...result, applied: changed };
+    return { ...result, applied: changed, ...(delivered.length > 0 ? { certificates: delivered } : {}) };
   }
 
   async #destroy(name: string, options: { emptyBuckets?: boolean; dryRun?: boolean }): Promise<StackDeployResult> {
@@ -205,6 +236,8 @@ export class StackService {
       for (const resource of doc.resources) owners.set(resourceKey(resource), id);
     }
     for (const resource of wanted) {
+      // A certificate's name is the stack's own handle on it; the registry names certificates by their hash.
+      if (resource.kind === 'certificate') continue;
       const owner = owners.get(resourceKey(resource));
       if (owner === undefined) continue;
       const path = resource.kind === 'subscription' ? ['topics', resource.spec.topic] : [SECTION[resource.kind], resource.name];
@@ -253,6 +286,40 @@ function checkFunctionCode(definition: StackDefinition, request: StackDeployRequ
     }
   }
   return code;
+}
+
+/** The wanted resource as recorded: a certificate keeps the id it was issued with. */
+function withIssuedId(resource: StackResource, deployed: DeployedResource | undefined): DeployedResource {
+  if (resource.kind !== 'certificate' || deployed?.kind !== 'certificate' || deployed.certificateId === undefined) return toDeployed(resource);
+  return { ...resource, certificateId: deployed.certificateId };
+}
+
+/**
+ * Where a new certificate's files go: a file deployed in this process from
+ * this machine's disk (`up --stack`) gets them written beside it, into `out`;
+ * any other request (HTTP) gets the PEMs and the key in its answer, for the
+ * client to write.
+ */
+function certificateDelivery(
+  request: StackDeployRequest,
+  logger: Logger,
+): (name: string, spec: CertificateSpec, material: IssuedCertificate) => Promise<IssuedStackCertificate> {
+  const stackDir = localStackDir(request);
+  return async (name, spec, material) => {
+    const entry: IssuedStackCertificate = {
+      name,
+      certificateId: material.certificateId,
+      certificateArn: material.certificateArn,
+      ...(spec.thing !== undefined ? { thing: spec.thing } : {}),
+      policies: [...spec.policies],
+      out: spec.out,
+    };
+    const pems = { certificatePem: material.certificatePem, privateKeyPem: material.privateKeyPem, rootCaPem: material.rootCaPem };
+    if (stackDir === undefined) return { ...entry, ...pems };
+    const files = await writeDeviceCredentials(path.resolve(stackDir, spec.out), pems);
+    logger.info({ certificate: name, certificateId: material.certificateId, files }, 'certificate issued; its files are written');
+    return { ...entry, files };
+  };
 }
 
 function summarize(plan: readonly PlanStep[]): Record<string, number> {

@@ -6,6 +6,7 @@
  */
 import type {
   BucketSpec,
+  CertificateSpec,
   FunctionDeploySpec,
   PolicySpec,
   ResourceKind,
@@ -15,6 +16,16 @@ import type {
   ThingSpec,
   TopicSpec,
 } from './types.js';
+
+/** A certificate just issued from the built-in CA: the only time its private key exists outside the device. */
+export interface IssuedCertificate {
+  certificateId: string;
+  certificateArn: string;
+  certificatePem: string;
+  privateKeyPem: string;
+  /** The built-in CA's root, for the device's trust store (`root-ca.pem`). */
+  rootCaPem: string;
+}
 
 export interface StackTarget {
   putBucket(name: string, spec?: BucketSpec): Promise<void>;
@@ -34,6 +45,20 @@ export interface StackTarget {
   deleteThing(name: string): Promise<void>;
   putPolicy(name: string, spec: PolicySpec): Promise<void>;
   deletePolicy(name: string): Promise<void>;
+  /**
+   * With `current` (the certificate a previous deploy issued, and its spec
+   * then): brings its thing and policy attachments in line with `spec`, and
+   * returns its id. Without `current`, or when that certificate is gone:
+   * issues a new ACTIVE certificate, attaches it, and returns it with its
+   * private key. Never issues on anything but an explicit put.
+   */
+  putCertificate(
+    name: string,
+    spec: CertificateSpec,
+    current: { certificateId: string; spec: CertificateSpec } | undefined,
+  ): Promise<{ certificateId: string; issued?: IssuedCertificate }>;
+  /** Detaches it from its things and policies, deactivates and deletes it. A certificate already gone is no error. */
+  deleteCertificate(name: string, certificateId: string | undefined): Promise<void>;
   /** Starts, changes or (with undefined) stops the simulated devices of a stack. */
   setSimulator(stack: string, spec: SimulatorSpec | undefined): Promise<void>;
   /** For references to resources another stack (or the API) created. */

@@ -10,6 +10,8 @@ export interface RecordingTarget extends StackTarget {
   existing: Set<string>;
   /** Makes the named call (e.g. `putRule SoilRule`) fail once. */
   failOn: Set<string>;
+  /** Certificates "in the registry": id → status. */
+  certificates: Map<string, string>;
 }
 
 export function recordingTarget(): RecordingTarget {
@@ -17,6 +19,8 @@ export function recordingTarget(): RecordingTarget {
   const objects = new Map<string, number>();
   const existing = new Set<string>();
   const failOn = new Set<string>();
+  const certificates = new Map<string, string>();
+  let serial = 0;
   const record = async (call: string) => {
     if (failOn.delete(call)) throw new Error(`injected failure: ${call}`);
     calls.push(call);
@@ -26,6 +30,7 @@ export function recordingTarget(): RecordingTarget {
     objects,
     existing,
     failOn,
+    certificates,
     putBucket: (name) => record(`putBucket ${name}`),
     deleteBucket: async (name, { empty }) => {
       if (!empty && (objects.get(name) ?? 0) > 0) throw new Error(`bucket ${name} not empty`);
@@ -44,6 +49,29 @@ export function recordingTarget(): RecordingTarget {
     deleteThing: (name) => record(`deleteThing ${name}`),
     putPolicy: (name) => record(`putPolicy ${name}`),
     deletePolicy: (name) => record(`deletePolicy ${name}`),
+    putCertificate: async (name, spec, current) => {
+      if (current && certificates.has(current.certificateId)) {
+        await record(`putCertificate ${name} keep ${current.certificateId.slice(0, 4)}`);
+        return { certificateId: current.certificateId };
+      }
+      await record(`putCertificate ${name} issue`);
+      const certificateId = (++serial).toString(16).padStart(64, '0');
+      certificates.set(certificateId, 'ACTIVE');
+      return {
+        certificateId,
+        issued: {
+          certificateId,
+          certificateArn: `arn:sluice:iot:local:000000000000:cert/${certificateId}`,
+          certificatePem: `CERT ${serial} for ${spec.thing ?? '-'}`,
+          privateKeyPem: `KEY ${serial}`,
+          rootCaPem: 'ROOT',
+        },
+      };
+    },
+    deleteCertificate: async (name, certificateId) => {
+      await record(`deleteCertificate ${name}`);
+      if (certificateId !== undefined) certificates.delete(certificateId);
+    },
     setSimulator: (stack, spec) => record(`setSimulator ${stack} ${spec ? spec.devices : 'off'}`),
     resourceExists: async (kind: ResourceKind, name: string) => existing.has(`${kind}:${name}`),
   };

@@ -4,10 +4,17 @@
  * (hashable, storable); compiled SQL stays inside `rules/`.
  */
 import type { ErrorPlace } from '../core/index.js';
+import type { KeyAlgorithm, PolicyDocument } from '../registry/index.js';
 import type { SqlVersion } from '../rules/index.js';
 
-/** Resource kinds, in the order they are created (deletes run in reverse). */
-export const RESOURCE_KINDS = ['bucket', 'topic', 'subscription', 'function', 'policy', 'thing', 'rule'] as const;
+export type { PolicyDocument } from '../registry/index.js';
+
+/**
+ * Resource kinds, in the order they are created (deletes run in reverse).
+ * Certificates come last: they refer to things and policies, and once one is
+ * issued nothing else in the deploy can fail and lose its private key.
+ */
+export const RESOURCE_KINDS = ['bucket', 'topic', 'subscription', 'function', 'policy', 'thing', 'rule', 'certificate'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 export type BucketSpec = Record<string, never>;
@@ -99,23 +106,32 @@ export type RuleTestExpectation = { kind: 'output'; value: unknown } | { kind: '
 
 export interface ThingSpec {
   attributes: Record<string, string>;
+  /** Not checked against thing types (Sluice does not model them yet). */
+  thingTypeName?: string;
 }
 
-/** AWS IoT policy document, validated structurally. */
-export interface PolicyStatement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource: string | string[];
-}
-
-export interface PolicyDocument {
-  Version: string;
-  Statement: PolicyStatement[];
-}
-
+/** An AWS IoT policy document, validated by the registry's policy engine (`registry/policy`). */
 export interface PolicySpec {
   document: PolicyDocument;
+}
+
+/**
+ * A device certificate the stack issues from the built-in CA (AWS's
+ * CreateKeysAndCertificate, attached to a thing and policies as the
+ * reference's `iot-backend.sh` does). Issued once, on the first deploy that
+ * declares it; later deploys keep it and change only its attachments.
+ */
+export interface CertificateSpec {
+  /** The thing it is attached to (AttachThingPrincipal). */
+  thing?: string;
+  /** The policies attached to it (AttachPolicy). */
+  policies: string[];
+  /**
+   * Directory, relative to the stack file, where the deploying side writes
+   * `certificate.pem.crt`, `private.pem.key` (mode 0600) and `root-ca.pem`.
+   */
+  out: string;
+  keyAlgorithm: KeyAlgorithm;
 }
 
 export interface SimulatorSpec {
@@ -137,7 +153,7 @@ export interface ParameterSpec {
 
 /** A reference the stack makes to something it does not define itself. */
 export interface ExternalReference {
-  kind: 'bucket' | 'function' | 'thing';
+  kind: 'bucket' | 'function' | 'thing' | 'policy';
   name: string;
   /** Where the stack file refers to it (field path like `rules.R.actions[0].s3.bucket`). */
   place: ErrorPlace;
@@ -156,6 +172,7 @@ export interface StackDefinition {
   rules: Record<string, RuleSpec>;
   things: Record<string, ThingSpec>;
   policies: Record<string, PolicySpec>;
+  certificates: Record<string, CertificateSpec>;
   simulator?: SimulatorSpec;
   /** References resolved outside this stack (deployed elsewhere); the server checks them. */
   externalReferences: ExternalReference[];

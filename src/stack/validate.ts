@@ -49,6 +49,10 @@ export function validateStack(stack: ParsedStackFile, locator: StackLocator, ext
     if (rule.errorAction) actions.push([rule.errorAction, [...rulePath, 'errorAction']]);
     for (const [action, path] of actions) validateAction(action, [...path, action.kind], stack, locator, reference, compiled);
   }
+  for (const [name, certificate] of Object.entries(stack.certificates)) {
+    if (certificate.thing !== undefined) reference('thing', certificate.thing, stack.things, ['certificates', name, 'thing']);
+    certificate.policies.forEach((policy, i) => reference('policy', policy, stack.policies, ['certificates', name, 'policies', i]));
+  }
   const thing = stack.simulator?.thing;
   if (thing !== undefined) reference('thing', thing, stack.things, ['simulator', 'thing']);
   return references;

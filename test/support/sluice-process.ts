@@ -35,6 +35,16 @@ export interface Endpoints {
   http: string;
 }
 
+/**
+ * The reference stack writes its simulator's certificate next to the repo's
+ * default data dir; a test keeps it in its own temporary data dir instead.
+ */
+export function referenceStackCertDir(args: readonly string[], dataDir: string): string[] {
+  const usesReferenceStack = args.some((arg) => arg.endsWith('stacks/soil-moisture.yaml'));
+  const given = args.some((arg) => arg.startsWith('simulatorCertDir='));
+  return usesReferenceStack && !given ? ['--param', `simulatorCertDir=${join(dataDir, 'certs', 'simulator')}`] : [];
+}
+
 /** `sluice up` as a child process, started and ready (endpoints written). */
 export class SluiceServer {
   readonly process: ChildProcess;
@@ -51,7 +61,7 @@ export class SluiceServer {
   /** Ports are 0 (free) unless `portFlags` is false, for tests that set them through SLUICE_* variables. */
   static async start(dataDir: string, args: string[], options: { env?: NodeJS.ProcessEnv; portFlags?: boolean } = {}): Promise<SluiceServer> {
     const ports = options.portFlags === false ? [] : ['--http-port', '0', '--mqtt-port', '0', '--mqtts-port', '0', '--wss-port', '0'];
-    const child = spawn(process.execPath, [SLUICE_BIN, 'up', '--data', dataDir, ...ports, '--log-level', 'warn', ...args], {
+    const child = spawn(process.execPath, [SLUICE_BIN, 'up', '--data', dataDir, ...ports, '--log-level', 'warn', ...args, ...referenceStackCertDir(args, dataDir)], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

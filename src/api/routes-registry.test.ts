@@ -1,0 +1,258 @@
+/** The registry API in-process (fastify inject), with a real Registry and its built-in CA in a temp dir. */
+import assert from 'node:assert/strict';
+import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Registry, TokenStore } from '../registry/index.js';
+import { createMemoryStateStore } from '../state/index.js';
+import { installAuth } from './auth.js';
+import type { ApiDeps } from './deps.js';
+import { installErrorHandler } from './errors.js';
+import { registryRoutes } from './routes-registry.js';
+
+let app: FastifyInstance;
+let registry: Registry;
+let caDir: string;
+let admin: string;
+let reader: string;
+
+const DOCUMENT = {
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Action: 'iot:Connect', Resource: 'arn:aws:iot:local:000000000000:client/${iot:Connection.Thing.ThingName}' },
+    { Effect: 'Allow', Action: 'iot:Publish', Resource: 'arn:aws:iot:local:000000000000:topic/device/${iot:ClientId}/devicePayload' },
+  ],
+};
+
+before(async () => {
+  caDir = await mkdtemp(join(tmpdir(), 'sluice-api-registry-'));
+  const state = createMemoryStateStore();
+  registry = await Registry.open(state, { caDir });
+  const tokens = new TokenStore(state);
+  admin = (await tokens.create({ name: 'admin', scope: 'admin' })).token;
+  reader = (await tokens.create({ name: 'reader', scope: 'read-only' })).token;
+  app = Fastify();
+  installErrorHandler(app);
+  installAuth(app, { tokens, insecure: false });
+  await app.register(registryRoutes, { registry } as unknown as ApiDeps);
+  await app.ready();
+});
+
+after(async () => {
+  await app?.close();
+  await rm(caDir, { recursive: true, force: true });
+});
+
+interface Answer<T> {
+  status: number;
+  body: T;
+  headers: Record<string, unknown>;
+}
+
+async function call<T = Record<string, unknown>>(method: string, url: string, payload?: unknown, token = admin): Promise<Answer<T>> {
+  const response = await app.inject({
+    method: method as 'GET',
+    url,
+    headers: { authorization: `Bearer ${token}` },
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
+  return { status: response.statusCode, body: response.json<T>(), headers: response.headers };
+}
+
+type ErrorBody = { error: { code: string; message: string; place?: { field?: string } } };
+
+test('things: create, replace attributes, describe with principals, list, delete', async () => {
+  const created = await call<{ thingName: string; thingArn: string; attributes: Record<string, string> }>('PUT', '/api/v1/things/sensor-1', {
+    attributes: { room: 'greenhouse' },
+  });
+  assert.equal(created.status, 201);
+  assert.equal(created.body.thingArn, 'arn:sluice:iot:local:000000000000:thing/sensor-1');
+  const updated = await call('PUT', '/api/v1/things/sensor-1', { attributes: { room: 'shed' }, thingTypeName: 'soil' });
+  assert.equal(updated.status, 200);
+  const described = await call<{ attributes: Record<string, string>; thingTypeName: string; principals: unknown[] }>('GET', '/api/v1/things/sensor-1');
+  assert.deepEqual(described.body.attributes, { room: 'shed' });
+  assert.equal(described.body.thingTypeName, 'soil');
+  assert.deepEqual(described.body.principals, []);
+  const list = await call<{ things: Array<{ thingName: string }> }>('GET', '/api/v1/things', undefined, reader);
+  assert.ok(list.body.things.some((t) => t.thingName === 'sensor-1'));
+
+  const bad = await call<ErrorBody>('PUT', '/api/v1/things/sensor-1', { attributes: { room: 1 } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.code, 'SLUICE_ERR_REQUEST_INVALID');
+  const badName = await call<ErrorBody>('PUT', '/api/v1/things/bad%20name', {});
+  assert.equal(badName.status, 400);
+  assert.match(badName.body.error.message, /invalid thing name/);
+  const readOnly = await call<ErrorBody>('PUT', '/api/v1/things/sensor-2', {}, reader);
+  assert.equal(readOnly.status, 403);
+
+  assert.equal((await call('DELETE', '/api/v1/things/sensor-1')).status, 200);
+  assert.equal((await call<ErrorBody>('GET', '/api/v1/things/sensor-1')).status, 404);
+  assert.equal((await call<ErrorBody>('DELETE', '/api/v1/things/sensor-1')).body.error.code, 'SLUICE_ERR_NOT_FOUND');
+});
+
+test('policies: create, new default version, describe with versions and targets, warnings, delete', async () => {
+  const created = await call<{ policyName: string; defaultVersionId: string; warnings: unknown[] }>('PUT', '/api/v1/policies/sensor-policy', { document: DOCUMENT });
+  assert.equal(created.status, 201);
+  assert.equal(created.body.defaultVersionId, '1');
+  assert.deepEqual(created.body.warnings, []);
+  const second = { ...DOCUMENT, Statement: [...DOCUMENT.Statement, { Effect: 'Allow', Action: 'iot:GetThingShadow', Resource: '*' }] };
+  const updated = await call<{ defaultVersionId: string; warnings: Array<{ message: string }> }>('PUT', '/api/v1/policies/sensor-policy', { document: second });
+  assert.equal(updated.status, 200);
+  assert.equal(updated.body.defaultVersionId, '2');
+  assert.match(updated.body.warnings[0]?.message ?? '', /not enforced/);
+  const described = await call<{ versions: Array<{ versionId: string; isDefaultVersion: boolean }>; targets: string[] }>('GET', '/api/v1/policies/sensor-policy');
+  assert.deepEqual(described.body.versions.map((v) => [v.versionId, v.isDefaultVersion]), [['2', true], ['1', false]]);
+  assert.deepEqual(described.body.targets, []);
+
+  const invalid = await call<ErrorBody>('PUT', '/api/v1/policies/bad', { document: { Version: '2012-10-17', Statement: [{ Effect: 'allow', Action: 'iot:Connect', Resource: '*' }] } });
+  assert.equal(invalid.status, 400);
+  assert.equal(invalid.body.error.place?.field, 'document.Statement[0].Effect');
+  assert.equal((await call<ErrorBody>('GET', '/api/v1/policies/nope')).status, 404);
+  const created2 = await call('PUT', '/api/v1/policies/throwaway', { document: DOCUMENT });
+  assert.equal(created2.status, 201);
+  assert.equal((await call('DELETE', '/api/v1/policies/throwaway')).status, 200);
+  assert.equal((await call('DELETE', '/api/v1/policies/throwaway')).status, 404);
+});
+
+test('POST /certificates issues keys from the built-in CA, attaches thing and policies, and shows the private key once', async () => {
+  await call('PUT', '/api/v1/things/sensor-3', {});
+  await call('PUT', '/api/v1/policies/sensor-policy', { document: DOCUMENT });
+  const created = await call<{
+    certificateId: string;
+    certificateArn: string;
+    certificatePem: string;
+    keyPair: { PublicKey: string; PrivateKey: string };
+    rootCaPem: string;
+    thingName: string;
+    policyNames: string[];
+  }>('POST', '/api/v1/certificates', { setAsActive: true, keyAlgorithm: 'EC-P256', thingName: 'sensor-3', policyNames: ['sensor-policy'] });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.equal(created.headers['cache-control'], 'no-store');
+  const { certificateId, certificatePem, keyPair, rootCaPem } = created.body;
+  assert.match(certificateId, /^[0-9a-f]{64}$/);
+  const certificate = new X509Certificate(certificatePem);
+  const root = new X509Certificate(rootCaPem);
+  assert.ok(certificate.verify(root.publicKey), 'signed by the root in rootCaPem');
+  assert.equal(rootCaPem, (await call<{ certificatePem: string }>('GET', '/api/v1/ca')).body.certificatePem);
+  assert.ok(certificate.checkPrivateKey(createPrivateKey(keyPair.PrivateKey)));
+  assert.equal(createPublicKey(keyPair.PublicKey).asymmetricKeyType, 'ec');
+
+  const described = await call<Record<string, unknown>>('GET', `/api/v1/certificates/${certificateId}`);
+  assert.equal(described.body.status, 'ACTIVE');
+  assert.deepEqual(described.body.things, ['sensor-3']);
+  assert.deepEqual(described.body.policyNames, ['sensor-policy']);
+  assert.ok(!JSON.stringify(described.body).includes('PRIVATE KEY'), 'the private key is never shown again');
+
+  const thing = await call<{ principals: Array<{ principal: string }> }>('GET', '/api/v1/things/sensor-3');
+  assert.deepEqual(thing.body.principals.map((p) => p.principal), [certificateId]);
+  const listed = await call<{ certificates: Array<Record<string, unknown>> }>('GET', '/api/v1/certificates?thingName=sensor-3', undefined, reader);
+  assert.equal(listed.body.certificates.length, 1);
+  assert.equal(listed.body.certificates[0]?.certificatePem, undefined, 'lists carry no PEM');
+  assert.deepEqual(listed.body.certificates[0]?.things, ['sensor-3']);
+  const targets = await call<{ targets: string[] }>('GET', '/api/v1/policies/sensor-policy/targets');
+  assert.deepEqual(targets.body.targets, [certificateId]);
+
+  // A policy in use cannot go; a thing with principals cannot go.
+  assert.equal((await call<ErrorBody>('DELETE', '/api/v1/policies/sensor-policy')).body.error.code, 'SLUICE_ERR_IN_USE');
+  assert.equal((await call<ErrorBody>('DELETE', '/api/v1/things/sensor-3')).body.error.code, 'SLUICE_ERR_IN_USE');
+});
+
+test('a certificate request for a missing thing or policy creates nothing', async () => {
+  const before = (await registry.listCertificates()).length;
+  const noThing = await call<ErrorBody>('POST', '/api/v1/certificates', { thingName: 'ghost' });
+  assert.equal(noThing.status, 404);
+  assert.equal(noThing.body.error.place?.field, 'thingName');
+  const noPolicy = await call<ErrorBody>('POST', '/api/v1/certificates', { policyNames: ['ghost-policy'] });
+  assert.equal(noPolicy.status, 404);
+  assert.equal(noPolicy.body.error.place?.field, 'policyNames[0]');
+  const unknownField = await call<ErrorBody>('POST', '/api/v1/certificates', { thing: 'x' });
+  assert.equal(unknownField.status, 400);
+  assert.equal((await registry.listCertificates()).length, before);
+});
+
+test('certificate status: deactivate, activate, revoke (final); delete needs INACTIVE and no attachments', async () => {
+  await call('PUT', '/api/v1/things/sensor-4', {});
+  const created = await call<{ certificateId: string }>('POST', '/api/v1/certificates', { setAsActive: true, thingName: 'sensor-4', policyNames: ['sensor-policy'] });
+  const id = created.body.certificateId;
+  const status = (s: string) => call<{ status: string } & ErrorBody>('PUT', `/api/v1/certificates/${id}/status`, { status: s });
+  assert.equal((await status('INACTIVE')).body.status, 'INACTIVE');
+  assert.equal((await status('ACTIVE')).body.status, 'ACTIVE');
+  const invalid = await status('ON');
+  assert.equal(invalid.status, 400);
+  const active = await call<ErrorBody>('DELETE', `/api/v1/certificates/${id}`);
+  assert.equal(active.body.error.code, 'SLUICE_ERR_CERTIFICATE_STATE');
+  assert.equal((await status('REVOKED')).body.status, 'REVOKED');
+  assert.equal((await status('ACTIVE')).body.error.code, 'SLUICE_ERR_CERTIFICATE_STATE');
+  const attached = await call<ErrorBody>('DELETE', `/api/v1/certificates/${id}`);
+  assert.equal(attached.body.error.code, 'SLUICE_ERR_IN_USE');
+
+  // Detach through the thing and policy routes, then delete.
+  const detachThing = await call('DELETE', `/api/v1/things/sensor-4/principals/${id}`);
+  assert.equal(detachThing.status, 200);
+  assert.equal((await call('DELETE', `/api/v1/things/sensor-4/principals/${id}`)).status, 404);
+  const detachPolicy = await call('POST', '/api/v1/policies/sensor-policy/detach', { principal: id });
+  assert.equal(detachPolicy.status, 200);
+  assert.equal((await call('DELETE', `/api/v1/certificates/${id}`)).status, 200);
+  assert.equal((await call('GET', `/api/v1/certificates/${id}`)).status, 404);
+});
+
+test('attach and detach by principal: certificate ARNs and device tokens', async () => {
+  await call('PUT', '/api/v1/things/sensor-5', {});
+  const { body } = await call<{ certificateId: string; certificateArn: string }>('POST', '/api/v1/certificates', {});
+  const attached = await call<{ principal: string; thingPrincipalType: string }>('POST', '/api/v1/things/sensor-5/principals', { principal: body.certificateArn, exclusive: true });
+  assert.equal(attached.status, 200);
+  assert.equal(attached.body.principal, body.certificateId);
+  assert.equal(attached.body.thingPrincipalType, 'EXCLUSIVE_THING');
+  const policy = await call<{ principal: string }>('POST', '/api/v1/policies/sensor-policy/attach', { principal: body.certificateArn });
+  assert.equal(policy.body.principal, body.certificateId);
+  const token = await call('POST', '/api/v1/policies/sensor-policy/attach', { principal: 'token/tok_123' });
+  assert.equal(token.status, 200);
+  const detachToken = await call('DELETE', `/api/v1/things/sensor-5/principals/${encodeURIComponent('token/tok_123')}`);
+  assert.equal(detachToken.status, 404, 'the token was never attached to the thing');
+  const bad = await call<ErrorBody>('POST', '/api/v1/policies/sensor-policy/attach', { principal: 'nope' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.place?.field, 'principal');
+  const missing = await call<ErrorBody>('POST', '/api/v1/things/sensor-5/principals', { principal: 'a'.repeat(64) });
+  assert.equal(missing.status, 404);
+});
+
+test('register a certificate of an external CA, and the CA itself', async () => {
+  // An external CA, made by a second built-in CA in another directory.
+  const otherDir = await mkdtemp(join(tmpdir(), 'sluice-api-other-ca-'));
+  try {
+    const other = await Registry.open(createMemoryStateStore(), { caDir: otherDir });
+    const device = await other.createKeysAndCertificate({ setAsActive: true });
+    const caPem = other.caCertificatePem ?? '';
+
+    const withoutCa = await call<ErrorBody>('POST', '/api/v1/certificates/register', { certificatePem: device.certificatePem, caCertificatePem: caPem });
+    assert.equal(withoutCa.status, 404, 'the CA must be registered first');
+    const ca = await call<{ certificateId: string; status: string; autoRegistrationStatus: string }>('POST', '/api/v1/ca-certificates', {
+      caCertificatePem: caPem,
+      setAsActive: true,
+      autoRegistration: true,
+    });
+    assert.equal(ca.status, 201);
+    assert.equal(ca.body.status, 'ACTIVE');
+    assert.equal(ca.body.autoRegistrationStatus, 'ENABLE');
+    const cas = await call<{ caCertificates: Array<{ certificateId: string; certificatePem?: string }> }>('GET', '/api/v1/ca-certificates');
+    assert.deepEqual(cas.body.caCertificates.map((c) => c.certificateId), [ca.body.certificateId]);
+    const registered = await call<{ certificateId: string; status: string; origin: string }>('POST', '/api/v1/certificates/register', {
+      certificatePem: device.certificatePem,
+      caCertificatePem: caPem,
+      status: 'ACTIVE',
+    });
+    assert.equal(registered.status, 201);
+    assert.equal(registered.body.certificateId, device.certificateId);
+    assert.equal(registered.body.status, 'ACTIVE');
+    assert.equal(registered.body.origin, 'REGISTERED_CA');
+    const listed = await call<{ certificates: Array<{ certificateId: string }> }>('GET', `/api/v1/certificates?caCertificateId=${ca.body.certificateId}`);
+    assert.deepEqual(listed.body.certificates.map((c) => c.certificateId), [device.certificateId]);
+    const deactivated = await call<{ status: string }>('PUT', `/api/v1/ca-certificates/${ca.body.certificateId}/status`, { status: 'INACTIVE' });
+    assert.equal(deactivated.body.status, 'INACTIVE');
+  } finally {
+    await rm(otherDir, { recursive: true, force: true });
+  }
+});
