@@ -18,6 +18,8 @@ import { tokenRoutes } from './routes-tokens.js';
  */
 export async function createApi(server: Server, deps: ApiDeps, logger: Logger): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
+    // Certificate ids (64 hex) and ARNs appear in paths; fastify's default of 100 is too short for an ARN.
+    routerOptions: { maxParamLength: 512 },
     // pino's Logger is a FastifyBaseLogger; the annotation keeps the instance type the plugins expect.
     // Request lines are info-level; at warn the log keeps errors without one line per request.
     loggerInstance: logger.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger,

@@ -1,11 +1,15 @@
 import { Command } from 'commander';
+import { registerCertificateCommands } from './certs.js';
 import type { ConnectionOptions } from './client.js';
 import { registerDeadLetterCommands } from './dlq.js';
 import { registerMqttCommands } from './mqtt.js';
+import { registerPolicyCommands } from './policies.js';
 import { registerResourceCommands } from './resources.js';
 import { registerSqlCommands } from './sql.js';
+import { registerSimulateCommand } from './simulate.js';
 import { registerStackCommands } from './stacks.js';
 import { registerTestCommand } from './test.js';
+import { registerThingCommands } from './things.js';
 import { registerTokenCommands } from './tokens.js';
 import { registerUp } from './up.js';
 
@@ -33,6 +37,10 @@ registerUp(program);
 registerStackCommands(program, connection);
 registerMqttCommands(program, connection);
 registerResourceCommands(program, connection);
+registerThingCommands(program, connection);
+registerPolicyCommands(program, connection);
+registerCertificateCommands(program, connection);
+registerSimulateCommand(program, connection);
 registerDeadLetterCommands(program, connection);
 registerSqlCommands(program);
 registerTestCommand(program);
