@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: rules engine (with `npm run bench:rules` in its quick mode), topic index vs linear scan, and the broker end
+ * `npm run bench`: rules engine (with `npm run bench:rules` in its quick mode), topic index vs linear scan, the function
+ * runtime (warm invocations/s, overhead per invocation: bench/functions.ts), and the broker end
  * to end (against Mosquitto when installed), and the reference scenario's
  * whole pipeline. Each measurement is bounded by a
  * message count and a time budget so the whole run stays under a minute on two
@@ -7,7 +8,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { findExecutable, publishLoad, startMosquitto, startSluice, type LoadOptions, type RunningBroker } from './broker.js';
-import { printReport, writeReport, type BenchReport, type Measurement } from './report.js';
+import { benchFunctions, printFunctionBench } from './functions.js';
+import { printReport, writeResults, type BenchReport, type Measurement } from './report.js';
 import { benchReferencePipeline } from './pipeline.js';
 import { benchPolicy } from './policy.js';
 import { benchRuleEvaluation, benchRulesEngine, benchTopicIndex, rulesBenchForReport } from './rules.js';
@@ -38,6 +40,10 @@ report.ratios.push({
   value: topics.speedup,
   note: `${topics.filters} filters, ${topics.averageMatchesPerTopic.toFixed(2)} matching filters per topic on average`,
 });
+
+progress('functions: warm invocations and overhead per invocation ...');
+const functions = await benchFunctions();
+report.measurements.push(...functions.measurements);
 
 async function load(name: string, start: () => Promise<RunningBroker>): Promise<Measurement> {
   const broker = await start();
@@ -88,5 +94,6 @@ if (durableAcks && volatileAcks && durableDone && volatileDone) {
 
 const file = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 printReport(report);
-await writeReport(report, file);
+printFunctionBench(functions);
+await writeResults(file, { ...report, functions: { latency: functions.latency, targets: functions.targets } });
 process.stdout.write(`\nwrote ${file}\n`);

@@ -5,6 +5,7 @@ import { installAuth } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandler } from './errors.js';
 import { actionRoutes } from './routes-actions.js';
+import { functionLogRoutes } from './routes-function-logs.js';
 import { notifyRoutes } from './routes-notify.js';
 import { resourceRoutes } from './routes-resources.js';
 import { ruleTestRoutes } from './routes-rules-test.js';
@@ -34,6 +35,7 @@ export async function createApi(server: Server, deps: ApiDeps, logger: Logger): 
   await app.register(stackRoutes, deps);
   await app.register(notifyRoutes, deps);
   await app.register(resourceRoutes, deps);
+  await app.register(functionLogRoutes, deps);
   await app.register(actionRoutes, deps);
   await app.register(ruleTestRoutes);
   await app.register(tokenRoutes, deps);

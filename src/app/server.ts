@@ -112,6 +112,8 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     const functions = new FunctionRuntime({
       dataDir: config.dataDir,
       logger,
+      // sluice_function_*; logs stay in the runtime's default in-memory store (10,000 lines or 5 MiB per function).
+      metrics,
       services: {
         publishNotification: async (request, origin) => {
           const result = await notify.publish({

@@ -103,6 +103,59 @@ export class Metrics {
     collect: (): void => this.connectedClients.set(this.#countClients()),
   });
 
+  readonly functionInvocations = new Counter({
+    name: 'sluice_function_invocations_total',
+    help: 'Function invocations, by function and outcome (success, error, timeout, throttled)',
+    labelNames: ['function', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly functionErrors = new Counter({
+    name: 'sluice_function_errors_total',
+    help: 'Failed function invocations (timeouts included, throttles not), by function and Lambda error type',
+    labelNames: ['function', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly functionDuration = new Histogram({
+    name: 'sluice_function_duration_seconds',
+    help: 'Time a function invocation ran in its worker (not the time queued for one)',
+    labelNames: ['function'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [this.registry],
+  });
+  readonly functionThrottles = new Counter({
+    name: 'sluice_function_throttles_total',
+    help: 'Function invocations refused because every worker was busy and the wait queue full',
+    labelNames: ['function'] as const,
+    registers: [this.registry],
+  });
+  #functionStats: () => Array<{ function: string; running: number; queued: number }> = () => [];
+  readonly functionConcurrent: Gauge<'function'> = new Gauge({
+    name: 'sluice_function_concurrent_executions',
+    help: 'Function invocations running in a worker now',
+    labelNames: ['function'] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      const stats = this.#functionStats();
+      this.functionConcurrent.reset();
+      this.functionQueued.reset();
+      for (const s of stats) {
+        this.functionConcurrent.set({ function: s.function }, s.running);
+        this.functionQueued.set({ function: s.function }, s.queued);
+      }
+    },
+  });
+  readonly functionQueued: Gauge<'function'> = new Gauge({
+    name: 'sluice_function_queued_invocations',
+    help: 'Function invocations waiting for a worker (all of the function\'s workers are busy)',
+    labelNames: ['function'] as const,
+    registers: [this.registry],
+  });
+
+  /** The function runtime reports running and queued invocations per function through this, at scrape time. */
+  observeFunctions(stats: () => Array<{ function: string; running: number; queued: number }>): void {
+    this.#functionStats = stats;
+  }
+
   /** The action queue reports its depth, oldest job and dead letters through this, at scrape time. */
   observeQueue(stats: () => Promise<{ depthByRule: Record<string, number>; oldestAgeMs: number; deadLetters: number }>): void {
     this.#queueStats = stats;

@@ -1,12 +1,25 @@
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { ARN_REGION, SluiceError, functionArn, newId, sha256Hex, type Logger } from '../core/index.js';
+import { ARN_REGION, SluiceError, functionArn, newId, sha256Hex, type Logger, type Metrics } from '../core/index.js';
 import { writeFileAtomic, writeHostFile } from './host-file.js';
+import { FunctionLogStore } from './log-store.js';
 import { VersionPool } from './pool.js';
-import type { FunctionDefinition, FunctionRuntimeOptions, FunctionSummary, InvocationResult, InvokeOptions, RuntimeServices } from './types.js';
+import { isTimeout } from './slot.js';
+import {
+  THROTTLED_ERROR_TYPE,
+  type FunctionDefinition,
+  type FunctionRuntimeOptions,
+  type FunctionSummary,
+  type InvocationResult,
+  type InvokeOptions,
+  type RuntimeServices,
+} from './types.js';
 import { validateDefinition } from './validate.js';
 
 const DEFAULT_MAX_WORKERS = 10;
+const DEFAULT_MAX_QUEUED = 1_000;
+/** Error types are label values: a long class name must not make a long series name. */
+const MAX_ERROR_TYPE_LABEL = 100;
 /** 5 minutes: long enough that a function invoked every 30 s (the reference sensors) stays warm. */
 const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 /** Lambda gives a function's init phase 10 s whatever its timeout. */
@@ -19,6 +32,16 @@ interface Deployed {
   file: string;
   deployedAt: string;
   pool: VersionPool;
+  /** prom-client children, looked up once per deployment rather than once per invocation. */
+  meters: Meters | undefined;
+}
+
+type Outcome = 'success' | 'error' | 'timeout' | 'throttled';
+
+interface Meters {
+  outcomes: Record<Outcome, { inc(): void }>;
+  duration: { observe(seconds: number): void };
+  throttles: { inc(): void };
 }
 
 /**
@@ -31,7 +54,12 @@ export class FunctionRuntime {
   readonly #logger: Logger;
   readonly #services: RuntimeServices;
   readonly #maxWorkers: number;
+  readonly #maxQueued: number;
   readonly #idleTimeoutMs: number;
+  readonly #metrics: Metrics | undefined;
+  readonly #logs: FunctionLogStore;
+  /** Replaced or removed versions still finishing invocations, for the concurrency gauge. */
+  readonly #retiring = new Set<Deployed>();
   readonly #hostFile: Promise<string>;
   readonly #functions = new Map<string, Deployed>();
   /** Code files still wanted by a deployment (current, retiring, or being written); deleted at zero. */
@@ -45,7 +73,11 @@ export class FunctionRuntime {
     this.#logger = options.logger;
     this.#services = options.services;
     this.#maxWorkers = options.maxWorkersPerFunction ?? DEFAULT_MAX_WORKERS;
+    this.#maxQueued = options.maxQueuedPerFunction ?? DEFAULT_MAX_QUEUED;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.#metrics = options.metrics;
+    this.#logs = options.logStore ?? new FunctionLogStore(options.logRetention);
+    this.#metrics?.observeFunctions(() => this.#concurrency());
     // Bundled once, up front, so the first invocation does not pay for it.
     this.#hostFile = writeHostFile(this.#dir);
     this.#hostFile.catch(() => {}); // reported by the first deploy that awaits it
@@ -64,7 +96,15 @@ export class FunctionRuntime {
     try {
       const hostFile = await this.#hostFile;
       await writeFileAtomic(file, def.code);
-      deployed = { def, version, codeSha256, file, deployedAt: new Date().toISOString(), pool: this.#newPool(def, version, file, hostFile) };
+      deployed = {
+        def,
+        version,
+        codeSha256,
+        file,
+        deployedAt: new Date().toISOString(),
+        pool: this.#newPool(def, version, file, hostFile),
+        meters: this.#meters(def.name),
+      };
     } catch (error) {
       this.#unref(file);
       throw error;
@@ -86,6 +126,11 @@ export class FunctionRuntime {
 
   has(name: string): boolean {
     return this.#functions.has(name);
+  }
+
+  /** Every invocation's START, console lines, END and REPORT, per function (see log-store.ts for the retention). */
+  get logs(): FunctionLogStore {
+    return this.#logs;
   }
 
   list(): FunctionSummary[] {
@@ -118,21 +163,68 @@ export class FunctionRuntime {
     return { ok: true, value: undefined, requestId, durationMs: 0, logs: [] };
   }
 
-  /** Waits for in-flight invocations (each bounded by its timeout), then terminates every worker. */
+  /** Waits for in-flight invocations (each bounded by its timeout), then terminates every worker and ends log followers. */
   async close(): Promise<void> {
     this.#closed = true;
     const deployments = [...this.#functions.values()];
     this.#functions.clear();
-    await Promise.all([...deployments.map((d) => d.pool.retire()), ...this.#background]);
+    try {
+      await Promise.all([...deployments.map((d) => d.pool.retire()), ...this.#background]);
+    } finally {
+      this.#logs.close();
+    }
   }
 
   async #run(deployed: Deployed, requestId: string, event: unknown): Promise<InvocationResult> {
-    const log = this.#logger.child({ function: deployed.def.name, version: deployed.version, requestId });
     const result = await deployed.pool.invoke(requestId, event);
-    const durationMs = Math.round(result.durationMs * 100) / 100;
-    if (result.ok) log.debug({ durationMs }, 'invocation succeeded');
-    else log.warn({ durationMs, errorType: result.error.type, errorMessage: result.error.message }, 'invocation failed');
+    const { name } = deployed.def;
+    const meters = deployed.meters;
+    if (result.ok) {
+      meters?.outcomes.success.inc();
+      meters?.duration.observe(result.durationMs / 1000);
+      if (this.#logger.isLevelEnabled('debug')) {
+        this.#logger.debug({ function: name, version: deployed.version, requestId, durationMs: round2(result.durationMs) }, 'invocation succeeded');
+      }
+      return result;
+    }
+    const { type, message } = result.error;
+    if (type === THROTTLED_ERROR_TYPE) {
+      meters?.outcomes.throttled.inc();
+      meters?.throttles.inc();
+    } else {
+      (isTimeout(result.error, deployed.def.timeoutMs) ? meters?.outcomes.timeout : meters?.outcomes.error)?.inc();
+      meters?.duration.observe(result.durationMs / 1000);
+      this.#metrics?.functionErrors.inc({ function: name, type: type.slice(0, MAX_ERROR_TYPE_LABEL) });
+    }
+    // Throttles are counted, not logged one by one: they come in floods.
+    this.#logger[type === THROTTLED_ERROR_TYPE ? 'debug' : 'warn'](
+      { function: name, version: deployed.version, requestId, durationMs: round2(result.durationMs), errorType: type, errorMessage: message },
+      'invocation failed',
+    );
     return result;
+  }
+
+  #meters(name: string): Meters | undefined {
+    const m = this.#metrics;
+    if (!m) return undefined;
+    const outcome = (o: Outcome) => m.functionInvocations.labels({ function: name, outcome: o });
+    return {
+      outcomes: { success: outcome('success'), error: outcome('error'), timeout: outcome('timeout'), throttled: outcome('throttled') },
+      duration: m.functionDuration.labels({ function: name }),
+      throttles: m.functionThrottles.labels({ function: name }),
+    };
+  }
+
+  /** Running and queued invocations per function, over its current and retiring versions. */
+  #concurrency(): Array<{ function: string; running: number; queued: number }> {
+    const byName = new Map<string, { function: string; running: number; queued: number }>();
+    for (const d of [...this.#functions.values(), ...this.#retiring]) {
+      const entry = byName.get(d.def.name) ?? { function: d.def.name, running: 0, queued: 0 };
+      entry.running += d.pool.running;
+      entry.queued += d.pool.queued;
+      byName.set(d.def.name, entry);
+    }
+    return [...byName.values()];
   }
 
   #newPool(def: FunctionDefinition, version: string, file: string, hostFile: string): VersionPool {
@@ -140,6 +232,7 @@ export class FunctionRuntime {
     return new VersionPool({
       timeoutMs: def.timeoutMs,
       maxWorkers: this.#maxWorkers,
+      maxQueued: this.#maxQueued,
       idleTimeoutMs: this.#idleTimeoutMs,
       slot: {
         hostFile,
@@ -166,6 +259,7 @@ export class FunctionRuntime {
         initTimeoutMs: Math.max(def.timeoutMs, MIN_INIT_TIMEOUT_MS),
         logger: this.#logger.child({ function: def.name, version }),
         services: this.#services,
+        logs: this.#logs,
       },
     });
   }
@@ -174,10 +268,12 @@ export class FunctionRuntime {
   async #retire(deployed: Deployed): Promise<void> {
     const retiring = deployed.pool.retire();
     this.#background.add(retiring);
+    this.#retiring.add(deployed);
     try {
       await retiring;
     } finally {
       this.#background.delete(retiring);
+      this.#retiring.delete(deployed);
     }
     this.#unref(deployed.file);
   }
@@ -206,6 +302,10 @@ function versionOf(def: FunctionDefinition, codeSha256: string): string {
   const env = Object.entries(def.environment).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const config = JSON.stringify([codeSha256, def.exportName, def.timeoutMs, def.memorySizeMb, env]);
   return sha256Hex(config).slice(0, 12);
+}
+
+function round2(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
 
 function notFound(name: string): SluiceError {

@@ -5,6 +5,19 @@
  */
 export { bundleFunction, type BundleOptions } from './bundle.js';
 export { FunctionRuntime } from './function-runtime.js';
+export {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_LINES,
+  DEFAULT_QUERY_LIMIT,
+  FUNCTION_LOG_LEVELS,
+  FunctionLogStore,
+  formatLogLine,
+  type FunctionLogLevel,
+  type FunctionLogLine,
+  type LogQuery,
+  type LogRetention,
+} from './log-store.js';
+export { THROTTLED_ERROR_TYPE } from './types.js';
 export type {
   FunctionDefinition,
   FunctionRuntimeOptions,

@@ -1,17 +1,20 @@
-import type { InvocationResult } from './types.js';
+import { THROTTLED_ERROR_TYPE, type InvocationResult } from './types.js';
 import { WorkerSlot, type SlotConfig } from './slot.js';
 
 export interface PoolConfig {
   slot: SlotConfig;
   timeoutMs: number;
   maxWorkers: number;
+  /** Invocations that may wait for a worker; one more is throttled (`TooManyRequestsException`). */
+  maxQueued: number;
   /** Milliseconds an idle worker stays warm. */
   idleTimeoutMs: number;
 }
 
 /**
  * The warm workers of one function version. Invocations take an idle worker,
- * or start one while under `maxWorkers`, or wait their turn (FIFO). A retired
+ * or start one while under `maxWorkers`, or wait their turn (FIFO, at most
+ * `maxQueued` of them; beyond that they are throttled at once). A retired
  * pool (its version was replaced or removed) finishes what it has, then
  * terminates its workers.
  */
@@ -32,9 +35,11 @@ export class VersionPool {
   }
 
   async invoke(requestId: string, event: unknown): Promise<InvocationResult> {
+    const acquired = this.#acquire();
+    if (acquired === undefined) return this.#throttled(requestId);
     this.#inFlight++;
     try {
-      const slot = await this.#acquire();
+      const slot = await acquired;
       slot.setBusy(true);
       try {
         return await slot.invoke(requestId, event, this.#config.timeoutMs);
@@ -67,7 +72,32 @@ export class VersionPool {
     return this.#slots.size;
   }
 
-  #acquire(): Promise<WorkerSlot> {
+  /** Invocations running in a worker now (Lambda's concurrent executions). */
+  get running(): number {
+    return this.#inFlight - this.#waiters.length;
+  }
+
+  /** Invocations waiting for a worker. */
+  get queued(): number {
+    return this.#waiters.length;
+  }
+
+  #throttled(requestId: string): InvocationResult {
+    const { maxWorkers, maxQueued, slot } = this.#config;
+    return {
+      ok: false,
+      error: {
+        type: THROTTLED_ERROR_TYPE,
+        message: `Rate exceeded: function ${slot.hostData.functionName} has ${maxWorkers} invocations running and ${maxQueued} waiting`,
+      },
+      requestId,
+      durationMs: 0,
+      logs: [],
+    };
+  }
+
+  /** An idle or new worker, or a place in the queue; undefined when the queue is full. */
+  #acquire(): Promise<WorkerSlot> | undefined {
     for (let slot = this.#idle.pop(); slot; slot = this.#idle.pop()) {
       clearTimeout(this.#idleTimers.get(slot));
       this.#idleTimers.delete(slot);
@@ -75,6 +105,7 @@ export class VersionPool {
       this.#slots.delete(slot);
     }
     if (this.#slots.size < this.#config.maxWorkers) return Promise.resolve(this.#spawn());
+    if (this.#waiters.length >= this.#config.maxQueued) return undefined;
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 

@@ -1,12 +1,19 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { isSluiceError, type Logger } from '../core/index.js';
+import type { FunctionLogLevel, FunctionLogStore } from './log-store.js';
 import type { InvocationResult, RuntimeServices, SerializedError } from './types.js';
 import type { HostData, LogLevel, ServiceReplyMessage, ServiceRequest, WorkerToMain } from './worker/messages.js';
 import { serializeError } from './worker/serialize-error.js';
 
 /** Per invocation, so a chatty function cannot grow the server's memory without bound. */
 const MAX_LOG_BYTES = 256 * 1024;
+const MB = 1024 * 1024;
+
+/** The worker's console levels as Lambda prints them. */
+const LAMBDA_LEVEL: Record<LogLevel, FunctionLogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: SerializedError };
 
 export interface SlotConfig {
   hostFile: string;
@@ -17,6 +24,8 @@ export interface SlotConfig {
   initTimeoutMs: number;
   logger: Logger;
   services: RuntimeServices;
+  /** Where every invocation's START, console lines, END and REPORT go. */
+  logs: FunctionLogStore;
 }
 
 interface Current {
@@ -25,7 +34,7 @@ interface Current {
   logBytes: number;
   /** Service calls made so far by this invocation, numbering each so a retried invocation makes the same calls with the same numbers. */
   serviceCalls: number;
-  settle?: (outcome: { ok: true; value: unknown } | { ok: false; error: SerializedError }) => void;
+  settle?: (outcome: Outcome) => void;
 }
 
 /**
@@ -39,6 +48,13 @@ export class WorkerSlot {
   readonly #worker: Worker;
   readonly #ready: Promise<SerializedError | undefined>;
   #resolveReady!: (error: SerializedError | undefined) => void;
+  /** Set once the module has loaded (`{}`) or failed to (`{ error }`): invocations then skip the wait. */
+  #initResult: { error?: SerializedError } | undefined;
+  readonly #startedAt = performance.now();
+  /** Lambda's "Init Duration", reported on the first invocation of this worker only. */
+  #initDurationMs: number | undefined;
+  /** The most the worker has used so far (Lambda's "Max Memory Used" is the sandbox's peak too). */
+  #maxMemoryBytes = 0;
   #alive = true;
   #crash: SerializedError | undefined;
   #current: Current | undefined;
@@ -75,19 +91,59 @@ export class WorkerSlot {
     else this.#worker.unref();
   }
 
+  /**
+   * Runs one invocation and writes its log as Lambda does: START, the
+   * function's lines, an error line if it failed, END, REPORT.
+   */
   async invoke(requestId: string, event: unknown, timeoutMs: number): Promise<InvocationResult> {
     const current: Current = { requestId, logs: [], logBytes: 0, serviceCalls: 0 };
     this.#current = current;
     try {
       const initStart = performance.now();
-      const initError = await this.#waitReady();
-      if (initError) return { ok: false, error: initError, requestId, durationMs: performance.now() - initStart, logs: current.logs };
-      const start = performance.now();
-      const outcome = await this.#run(current, event, timeoutMs);
-      return { ...outcome, requestId, durationMs: performance.now() - start, logs: current.logs };
+      // Warm: no timer, no race. Cold: wait for the module to load, bounded by the init timeout.
+      const initError = this.#initResult ? this.#initResult.error : await this.#waitReady();
+      const { functionName, functionVersion } = this.#config.hostData;
+      this.#config.logs.append(functionName, requestId, 'START', `START RequestId: ${requestId} Version: ${functionVersion}`);
+      let outcome: Outcome;
+      let durationMs: number;
+      if (initError) {
+        outcome = { ok: false, error: initError };
+        durationMs = performance.now() - initStart;
+      } else {
+        const start = performance.now();
+        outcome = await this.#run(current, event, timeoutMs);
+        durationMs = performance.now() - start;
+      }
+      this.#logEnd(requestId, outcome, durationMs, timeoutMs);
+      return { ...outcome, requestId, durationMs, logs: current.logs };
     } finally {
       this.#current = undefined;
     }
+  }
+
+  #logEnd(requestId: string, outcome: Outcome, durationMs: number, timeoutMs: number): void {
+    const { logs, hostData, memorySizeMb } = this.#config;
+    const name = hostData.functionName;
+    const timedOut = !outcome.ok && isTimeout(outcome.error, timeoutMs);
+    if (!outcome.ok) {
+      // Lambda's Node runtime: `console.error('Invoke Error', '\t' + JSON)`; a timeout is its own line.
+      const { type, message, stack } = outcome.error;
+      const text = timedOut
+        ? message
+        : `Invoke Error \t${JSON.stringify({ errorType: type, errorMessage: message, ...(stack ? { stack: stack.split('\n') } : {}) })}`;
+      logs.append(name, requestId, 'ERROR', text);
+    }
+    logs.append(name, requestId, 'END', `END RequestId: ${requestId}`);
+    let report =
+      `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms` +
+      `\tMemory Size: ${memorySizeMb} MB\tMax Memory Used: ${Math.max(1, Math.ceil(this.#maxMemoryBytes / MB))} MB`;
+    if (this.#initDurationMs !== undefined) {
+      report += `\tInit Duration: ${this.#initDurationMs.toFixed(2)} ms`;
+      this.#initDurationMs = undefined;
+    }
+    if (timedOut) report += '\tStatus: timeout';
+    else if (!outcome.ok && !this.#alive) report += `\tStatus: error\tError Type: ${outcome.error.type}`;
+    logs.append(name, requestId, 'REPORT', report);
   }
 
   terminate(): Promise<void> {
@@ -111,10 +167,10 @@ export class WorkerSlot {
     }
   }
 
-  #run(current: Current, event: unknown, timeoutMs: number): Promise<{ ok: true; value: unknown } | { ok: false; error: SerializedError }> {
+  #run(current: Current, event: unknown, timeoutMs: number): Promise<Outcome> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        finish({ ok: false, error: { type: 'TimeoutError', message: `Task timed out after ${seconds(timeoutMs)} seconds` } });
+        finish({ ok: false, error: { type: 'TimeoutError', message: timeoutMessage(timeoutMs) } });
         // The handler may be stuck in a loop: only terminating the thread stops it.
         void this.terminate();
       }, timeoutMs);
@@ -140,16 +196,19 @@ export class WorkerSlot {
   #onMessage(message: WorkerToMain): void {
     switch (message.type) {
       case 'ready':
-        this.#resolveReady(undefined);
+        this.#initDurationMs = performance.now() - this.#startedAt;
+        this.#noteMemory(message.memoryBytes);
+        this.#settleInit(undefined);
         break;
       case 'init-error':
-        this.#resolveReady(message.error);
+        this.#settleInit(message.error);
         void this.terminate();
         break;
       case 'log':
-        this.#log(message.level, message.line, message.requestId);
+        this.#log(message.level, message.line, message.requestId, message.time);
         break;
       case 'result':
+        this.#noteMemory(message.memoryBytes);
         if (this.#current?.requestId === message.requestId) {
           this.#current.settle?.(message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error });
         }
@@ -173,8 +232,17 @@ export class WorkerSlot {
   #onExit(code: number): void {
     this.#alive = false;
     const error = this.#deathError(code);
-    this.#resolveReady(error);
+    this.#settleInit(error);
     this.#current?.settle?.({ ok: false, error });
+  }
+
+  #settleInit(error: SerializedError | undefined): void {
+    this.#initResult ??= error ? { error } : {};
+    this.#resolveReady(error);
+  }
+
+  #noteMemory(bytes: number): void {
+    if (bytes > this.#maxMemoryBytes) this.#maxMemoryBytes = bytes;
   }
 
   /** Lambda's wording for a runtime that died under the invocation. */
@@ -184,11 +252,13 @@ export class WorkerSlot {
   }
 
   #onStream(level: LogLevel, text: string): void {
-    for (const line of text.split('\n')) if (line) this.#log(level, line, this.#current?.requestId);
+    const time = Date.now();
+    for (const line of text.split('\n')) if (line) this.#log(level, line, this.#current?.requestId, time);
   }
 
-  #log(level: LogLevel, line: string, requestId: string | undefined): void {
+  #log(level: LogLevel, line: string, requestId: string | undefined, time: number): void {
     this.#config.logger[level]({ requestId }, line);
+    this.#config.logs.append(this.#config.hostData.functionName, requestId, LAMBDA_LEVEL[level], line, time);
     const current = this.#current;
     // Lines logged at import time, before the first invocation, belong to the invocation that started the worker.
     if (!current || (requestId !== undefined && requestId !== current.requestId)) return;
@@ -231,6 +301,15 @@ export class WorkerSlot {
       }
     }
   }
+}
+
+/** The runtime's own timeout, not a handler's error that happens to be named TimeoutError. */
+export function isTimeout(error: SerializedError, timeoutMs: number): boolean {
+  return error.type === 'TimeoutError' && error.stack === undefined && error.message === timeoutMessage(timeoutMs);
+}
+
+export function timeoutMessage(timeoutMs: number): string {
+  return `Task timed out after ${seconds(timeoutMs)} seconds`;
 }
 
 /** `10.00`: Lambda prints timeouts in seconds with two decimals. */

@@ -6,7 +6,7 @@ import type { TestContext } from 'node:test';
 import { SluiceError, silentLogger } from '../core/index.js';
 import { bundleFunction } from './bundle.js';
 import { FunctionRuntime } from './function-runtime.js';
-import type { FunctionDefinition, RuntimeServices } from './types.js';
+import type { FunctionDefinition, FunctionRuntimeOptions, RuntimeServices } from './types.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -18,7 +18,7 @@ export interface Recorded {
 }
 
 /** A runtime on a temp data dir with recording services; closed and deleted after the test. */
-export async function setup(t: TestContext, options: { maxWorkersPerFunction?: number } = {}) {
+export async function setup(t: TestContext, options: Partial<Omit<FunctionRuntimeOptions, 'dataDir' | 'logger' | 'services'>> = {}) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-functions-'));
   const recorded: Recorded = { notifications: [], origins: [], mqtt: [] };
   const services: RuntimeServices = {

@@ -1,7 +1,16 @@
-import type { Logger } from '../core/index.js';
+import type { Logger, Metrics } from '../core/index.js';
+import type { FunctionLogStore, LogRetention } from './log-store.js';
 import type { SerializedError } from './worker/messages.js';
 
 export type { SerializedError };
+
+/**
+ * The error type of an invocation refused because its function already runs
+ * `maxWorkersPerFunction` invocations and `maxQueuedPerFunction` more wait:
+ * Lambda's name for a throttle (its Invoke API answers HTTP 429). The
+ * function never ran; retrying later is safe.
+ */
+export const THROTTLED_ERROR_TYPE = 'TooManyRequestsException';
 
 /** What `deploy` takes: a bundle (from `bundleFunction`) and its configuration. */
 export interface FunctionDefinition {
@@ -49,8 +58,20 @@ export interface FunctionRuntimeOptions {
   services: RuntimeServices;
   /** Warm workers per function version at most; further invocations queue. Default 10. */
   maxWorkersPerFunction?: number;
+  /**
+   * Invocations per function version that may wait for a worker; one more is
+   * throttled at once (`TooManyRequestsException`). Default 1,000; 0 throttles
+   * whatever finds every worker busy.
+   */
+  maxQueuedPerFunction?: number;
   /** Milliseconds an idle worker is kept warm before it is terminated. Default 5 minutes. */
   idleTimeoutMs?: number;
+  /** The server's metrics: `sluice_function_*` are counted when given. */
+  metrics?: Metrics;
+  /** Where invocations' logs are kept; by default a store with `logRetention`. */
+  logStore?: FunctionLogStore;
+  /** Retention of the default log store: 10,000 lines or 5 MiB per function, whichever is reached first. */
+  logRetention?: LogRetention;
 }
 
 export type InvocationType = 'RequestResponse' | 'Event';

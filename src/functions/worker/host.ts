@@ -11,6 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { format, inspect } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import type { HostData, InvokeMessage, LogLevel, MainToWorker, WorkerToMain } from './messages.js';
 import { serializeError } from './serialize-error.js';
 
@@ -25,6 +26,18 @@ function send(message: WorkerToMain): void {
   port!.postMessage(message);
 }
 
+/**
+ * What the REPORT line calls "Max Memory Used": this worker's V8 heap (the
+ * physical pages its isolate has committed) plus the external memory its
+ * objects hold (Buffers, ArrayBuffers). Not the RSS, which every worker
+ * thread shares with the server. getHeapStatistics costs under a
+ * microsecond; process.memoryUsage() reads /proc for the RSS and costs ~15.
+ */
+function memoryBytes(): number {
+  const heap = getHeapStatistics();
+  return heap.total_physical_size + heap.external_memory;
+}
+
 /** The invocation whose logs console output belongs to (one at a time per worker). */
 let currentRequestId: string | undefined;
 
@@ -32,7 +45,7 @@ let currentRequestId: string | undefined;
 // keep their order relative to the result, so every line lands in the right
 // invocation's `logs`, and the server's stdout stays for its own output.
 function capture(level: LogLevel) {
-  return (...args: unknown[]): void => send({ type: 'log', requestId: currentRequestId, level, line: format(...args) });
+  return (...args: unknown[]): void => send({ type: 'log', requestId: currentRequestId, level, line: format(...args), time: Date.now() });
 }
 console.log = capture('info');
 console.info = capture('info');
@@ -41,9 +54,9 @@ console.warn = capture('warn');
 console.error = capture('error');
 console.trace = (...args: unknown[]) => {
   const trace = new Error(format(...args)).stack?.replace(/^Error/, 'Trace') ?? '';
-  send({ type: 'log', requestId: currentRequestId, level: 'info', line: trace });
+  send({ type: 'log', requestId: currentRequestId, level: 'trace', line: trace, time: Date.now() });
 };
-console.dir = (value: unknown) => send({ type: 'log', requestId: currentRequestId, level: 'info', line: inspect(value) });
+console.dir = (value: unknown) => send({ type: 'log', requestId: currentRequestId, level: 'info', line: inspect(value), time: Date.now() });
 
 type Handler = (event: unknown, context: unknown, callback?: (error: unknown, value?: unknown) => void) => unknown;
 
@@ -107,12 +120,18 @@ async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
       json = toJsonValue(value);
     } catch (error) {
       const cause = serializeError(error);
-      send({ type: 'result', requestId: message.requestId, ok: false, error: { ...cause, type: 'Runtime.ResponseSerializationError' } });
+      send({
+        type: 'result',
+        requestId: message.requestId,
+        ok: false,
+        error: { ...cause, type: 'Runtime.ResponseSerializationError' },
+        memoryBytes: memoryBytes(),
+      });
       return;
     }
-    send({ type: 'result', requestId: message.requestId, ok: true, value: json });
+    send({ type: 'result', requestId: message.requestId, ok: true, value: json, memoryBytes: memoryBytes() });
   } catch (error) {
-    send({ type: 'result', requestId: message.requestId, ok: false, error: serializeError(error) });
+    send({ type: 'result', requestId: message.requestId, ok: false, error: serializeError(error), memoryBytes: memoryBytes() });
   } finally {
     currentRequestId = undefined;
   }
@@ -134,5 +153,5 @@ if (handler !== undefined) {
       }
     }
   });
-  send({ type: 'ready' });
+  send({ type: 'ready', memoryBytes: memoryBytes() });
 }

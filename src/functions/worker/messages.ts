@@ -28,7 +28,7 @@ export interface HostData {
   memoryLimitInMB: number;
 }
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A call from function code to a Sluice service (the AWS SDK calls, in Lambda). */
@@ -57,6 +57,8 @@ export type MainToWorker = InvokeMessage | ServiceReplyMessage;
 /** The module loaded and exports the handler; the worker can take invocations. */
 export interface ReadyMessage {
   type: 'ready';
+  /** The worker's memory once the module is loaded (see `memoryBytes` in host.ts). */
+  memoryBytes: number;
 }
 
 /** The module failed to load or lacks the handler; the worker is useless. */
@@ -71,11 +73,14 @@ export interface LogMessage {
   requestId: string | undefined;
   level: LogLevel;
   line: string;
+  /** Epoch milliseconds when the function logged it. */
+  time: number;
 }
 
+/** `memoryBytes`: the worker's memory at the end of the invocation (see `memoryBytes` in host.ts). */
 export type ResultMessage =
-  | { type: 'result'; requestId: string; ok: true; value: unknown }
-  | { type: 'result'; requestId: string; ok: false; error: SerializedError };
+  | { type: 'result'; requestId: string; ok: true; value: unknown; memoryBytes: number }
+  | { type: 'result'; requestId: string; ok: false; error: SerializedError; memoryBytes: number };
 
 export interface ServiceRequestMessage {
   type: 'service-request';
