@@ -30,4 +30,7 @@ test('errors about input print as file:line:column: field: message', () => {
   assert.equal(formatPlace({ field: 'param' }), 'param');
   assert.equal(formatPlace({ file: 'a.yaml', column: 3 }), 'a.yaml', 'a column without a line means nothing');
   assert.equal(new SluiceError('SLUICE_ERR_INTERNAL', 'plain').toString(), 'plain');
+  // An API error relayed by the CLI already names its field: not "since: since: ...".
+  const relayed = new SluiceError('SLUICE_ERR_REQUEST_INVALID', 'since: expected a duration', { place: { field: 'since' } });
+  assert.equal(relayed.toString(), 'since: expected a duration');
 });

@@ -79,7 +79,8 @@ export class SluiceError extends Error {
   /** One line a person can act on: `file:line:column: field: message`. */
   override toString(): string {
     const where = formatPlace(this.place);
-    return where ? `${where}: ${this.message}` : this.message;
+    // A message that already starts with its place (an API error relayed by the CLI) is not prefixed twice.
+    return where && !this.message.startsWith(`${where}: `) ? `${where}: ${this.message}` : this.message;
   }
 
   toJSON(): Record<string, unknown> {
