@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { ARN_ACCOUNT, ARN_PARTITION, ARN_REGION, SluiceError } from '../core/index.js';
 import { MAX_PEM_LENGTH } from './ca/index.js';
 import { x509 } from './ca/x509.js';
+import type { AlternativeNames as CertificateAlternativeNames, CertificateFields } from './policy/index.js';
 
 /**
  * Certificates as AWS IoT Core models them: the id is the SHA-256 of the DER
@@ -87,35 +88,11 @@ export type IdentifyResult =
   | { ok: true; certificate: CertificateRecord }
   | { ok: false; reason: string; certificateId?: string };
 
-/** Alternative names, by the field names of AWS's `iot:Certificate.SubjectAlternativeName.*` variables. */
-export interface CertificateAlternativeNames {
-  dnsName?: string[];
-  ipAddress?: string[];
-  rfc822Name?: string[];
-  uniformResourceIdentifier?: string[];
-  directoryName?: string[];
-  /** UPN and GUID other-names, as `UPN:<value>` / `GUID:<value>`; other kinds are not decoded. */
-  otherName?: string[];
-}
-
 /**
- * The certificate as AWS IoT policy variables see it (`iot:Certificate.*`).
- * Subject and issuer keys are the variables' attribute names (CommonName,
- * Organization, ...); each holds every value of that attribute, in order.
- * The policy engine defines a structurally identical type.
+ * The certificate as AWS IoT policy variables see it (`iot:Certificate.*`):
+ * the policy engine's type, filled in here from the X.509 certificate.
  */
-export interface CertificateFields {
-  certificateId: string;
-  /** Upper-case hex, as OpenSSL prints it. */
-  serialNumber?: string;
-  subject: Record<string, string[]>;
-  issuer: Record<string, string[]>;
-  /** ISO 8601. */
-  notBefore?: string;
-  notAfter?: string;
-  subjectAlternativeName?: CertificateAlternativeNames;
-  issuerAlternativeName?: CertificateAlternativeNames;
-}
+export type { CertificateAlternativeNames, CertificateFields };
 
 /** AWS's distinguished-name attribute names → their OIDs. */
 export const DN_ATTRIBUTE_OIDS = {
