@@ -26,15 +26,20 @@ function classify(error: unknown): unknown {
  * Runs one rendered action. Throws on failure, an `ActionError` saying
  * whether a retry can help; the executor decides what the failure leads to.
  */
-export async function executeAction(target: ActionTarget, input: ActionInput, jobId: string, ports: ActionPorts): Promise<void> {
+export async function executeAction(target: ActionTarget, input: ActionInput, jobId: string, ports: ActionPorts, attempt = 1): Promise<void> {
   try {
-    await run(target, input, jobId, ports);
+    await run(target, input, jobId, ports, attempt);
   } catch (error) {
     throw classify(error);
   }
 }
 
-async function run(target: ActionTarget, input: ActionInput, jobId: string, ports: ActionPorts): Promise<void> {
+/** The event a function action passes: the SELECT output, or a binary payload base64-encoded, as it would reach Lambda. */
+export function functionEvent(input: ActionInput): unknown {
+  return input.value === undefined ? input.payload.toString('base64') : input.value;
+}
+
+async function run(target: ActionTarget, input: ActionInput, jobId: string, ports: ActionPorts, attempt: number): Promise<void> {
   switch (target.kind) {
     case 's3':
       await ports.objects.putObject(target.bucket, target.key, input.payload, {
@@ -43,9 +48,7 @@ async function run(target: ActionTarget, input: ActionInput, jobId: string, port
       });
       return;
     case 'function': {
-      // A binary payload reaches a function base64-encoded, as it would reach Lambda.
-      const event = input.value === undefined ? input.payload.toString('base64') : input.value;
-      const outcome = await ports.functions.invokeAsync(target.functionName, event, jobId);
+      const outcome = await ports.functions.invokeAsync(target.functionName, functionEvent(input), jobId, attempt);
       // A function that failed is retried, as Lambda retries asynchronous invokes.
       if (!outcome.ok) throw new ActionError(outcome.errorMessage, { retryable: true });
       return;

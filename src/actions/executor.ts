@@ -1,6 +1,6 @@
 import { errorMessage, systemClock, type Clock, type Logger, type Metrics } from '../core/index.js';
 import { isRetryable } from './action-error.js';
-import { executeAction } from './execute.js';
+import { executeAction, functionEvent } from './execute.js';
 import { awsActionName, targetResource, type ActionJob } from './model.js';
 import type { ActionPorts } from './ports.js';
 import { targetKey, type ActionQueue, type DeadLetter, type QueuedJob } from './queue/port.js';
@@ -251,7 +251,7 @@ export class ActionExecutor {
     const timer = metrics.actionSeconds.startTimer({ kind: job.target.kind });
     try {
       try {
-        await executeAction(job.target, job.input, job.id, ports);
+        await executeAction(job.target, job.input, job.id, ports, queued.attempts + 1);
       } catch (error) {
         await this.#failed(queued, error);
         return;
@@ -279,7 +279,7 @@ export class ActionExecutor {
     const message = errorMessage(error);
     const now = clock.now();
     const attempts = queued.attempts + 1;
-    const policy = retryPolicyFor(job.target, job.retry);
+    const policy = retryPolicyFor(job.target, this.#retryLimits(job));
     const ageMs = now - queued.enqueuedAt;
     const context = { rule: job.ruleName, action: job.target.kind, resource: targetResource(job.target), jobId: job.id, attempts, err: message };
     if (isRetryable(error) && attempts < policy.maxAttempts && ageMs < policy.maxAgeMs) {
@@ -294,7 +294,10 @@ export class ActionExecutor {
     const failures: DeadLetter['failures'] = [
       { failedAction: awsActionName(job.target), failedResource: targetResource(job.target), errorMessage: message },
     ];
-    const handled = await this.#runErrorAction(job, failures);
+    // A function's onFailure destination takes the record first (Lambda); the error action only runs when there is none or it failed.
+    const condition = isRetryable(error) && attempts < policy.maxAttempts ? 'EventAgeExceeded' : 'RetriesExhausted';
+    const handled =
+      (isRetryable(error) && (await this.#toFailureDestination(job, condition, attempts, message))) || (await this.#runErrorAction(job, failures));
     if (handled) {
       await queue.complete(job.id);
     } else {
@@ -304,6 +307,25 @@ export class ActionExecutor {
     }
     this.#finished(job);
     this.#o.onSettled?.(job, { ok: false, error: message, deadLettered: !handled });
+  }
+
+  /** The rule's own limits win; else, for a function action, the function's retryAttempts and maxEventAge. */
+  #retryLimits(job: ActionJob): ActionJob['retry'] {
+    if (job.retry !== undefined || job.target.kind !== 'function') return job.retry;
+    return this.#o.ports.functions.retryLimits?.(job.target.functionName);
+  }
+
+  async #toFailureDestination(job: ActionJob, condition: 'RetriesExhausted' | 'EventAgeExceeded', attempts: number, lastError: string): Promise<boolean> {
+    const { ports, logger, metrics } = this.#o;
+    if (job.target.kind !== 'function' || !ports.functions.failed) return false;
+    try {
+      const delivered = await ports.functions.failed(job.target.functionName, functionEvent(job.input), job.id, { condition, attempts, errorMessage: lastError });
+      if (delivered) metrics.actions.inc({ rule: job.ruleName, kind: job.target.kind, outcome: 'destination' });
+      return delivered;
+    } catch (error) {
+      logger.error({ rule: job.ruleName, jobId: job.id, err: errorMessage(error) }, 'onFailure destination failed');
+      return false;
+    }
   }
 
   /** AWS IoT's error action message, so consumers written for AWS work unchanged. Returns whether it ran. */

@@ -8,8 +8,29 @@ export interface ObjectWriter {
 }
 
 export interface FunctionInvoker {
-  /** Resolves with the invocation's outcome; rejects only if the function does not exist. */
-  invokeAsync(functionName: string, event: unknown, requestId: string): Promise<{ ok: true } | { ok: false; errorMessage: string }>;
+  /**
+   * Resolves with the invocation's outcome; rejects only if the function does
+   * not exist. `attempt` (1 for the first) numbers the job's attempts, for the
+   * onSuccess destination's record.
+   */
+  invokeAsync(functionName: string, event: unknown, requestId: string, attempt?: number): Promise<{ ok: true } | { ok: false; errorMessage: string }>;
+  /**
+   * The function's own limits for its asynchronous invocations (Lambda's
+   * retryAttempts + 1 and maxEventAge), used for a function action instead of
+   * the kind's defaults when the rule sets no `retry` of its own.
+   */
+  retryLimits?(functionName: string): { maxAttempts: number; maxAgeMs: number } | undefined;
+  /**
+   * A function action's job failed for good: hand its record to the
+   * function's onFailure destination. Resolves true when a destination took
+   * it (the job is then handled: no error action, no dead letter).
+   */
+  failed?(
+    functionName: string,
+    event: unknown,
+    requestId: string,
+    info: { condition: 'RetriesExhausted' | 'EventAgeExceeded'; attempts: number; errorMessage: string },
+  ): Promise<boolean>;
 }
 
 export interface MessagePublisher {

@@ -25,6 +25,7 @@ import {
   type ServerOptions,
 } from '../core/index.js';
 import { FunctionRuntime } from '../functions/index.js';
+import { functionActionPort } from './function-actions.js';
 import { NotificationService, createMailboxTransport, createSmtpTransport, type ReadableMailTransport } from '../notify/index.js';
 import { DEFAULT_SERVER_HOSTS, Registry, TokenStore } from '../registry/index.js';
 import { StackService, prepareStackDeployment, type SimulatorSpec, type StackDeployRequest } from '../stack/index.js';
@@ -139,6 +140,8 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
           if (!broker) throw new Error('the broker is not running');
           await broker.publish(request.topic, request.payload, request.qos);
         },
+        // bucket destinations of asynchronous invocations
+        putObject: (bucket, key, body, contentType) => objects.putObject(bucket, key, body, { contentType }),
       },
     });
     cleanups.push(() => functions.close());
@@ -154,12 +157,7 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
       metrics,
       ports: {
         objects,
-        functions: {
-          async invokeAsync(name, event, requestId) {
-            const result = await functions.invoke(name, event, { invocationType: 'RequestResponse', requestId });
-            return result.ok ? { ok: true } : { ok: false, errorMessage: `${result.error.type}: ${result.error.message}` };
-          },
-        },
+        functions: functionActionPort(functions),
         broker: {
           publish: async (topic, payload, qos) => {
             if (!broker) throw new Error('the broker is not running');

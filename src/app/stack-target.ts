@@ -64,6 +64,10 @@ export function createStackTarget(deps: StackTargetDeps): StackTarget {
         timeoutMs: spec.timeoutMs,
         memorySizeMb: spec.memorySizeMb,
         environment: spec.environment,
+        ...(spec.reservedConcurrency !== undefined ? { reservedConcurrency: spec.reservedConcurrency } : {}),
+        ...(spec.retryAttempts !== undefined ? { retryAttempts: spec.retryAttempts } : {}),
+        ...(spec.maxEventAgeMs !== undefined ? { maxEventAgeMs: spec.maxEventAgeMs } : {}),
+        ...(spec.destinations !== undefined ? { destinations: spec.destinations } : {}),
       });
     },
     async deleteFunction(name) {

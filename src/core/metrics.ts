@@ -32,7 +32,7 @@ export class Metrics {
   });
   readonly actions = new Counter({
     name: 'sluice_actions_total',
-    help: 'Rule action attempts, by rule, action kind and outcome (success, retry, failure, dead_letter)',
+    help: 'Rule action attempts, by rule, action kind and outcome (success, retry, failure, destination: taken by the function onFailure destination, dead_letter)',
     labelNames: ['rule', 'kind', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -120,6 +120,18 @@ export class Metrics {
     help: 'Time a function invocation ran in its worker (not the time queued for one)',
     labelNames: ['function'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [this.registry],
+  });
+  readonly functionDestinations = new Counter({
+    name: 'sluice_function_destination_deliveries_total',
+    help: 'Destination records of asynchronous invocations, by function, condition (Success, RetriesExhausted, EventAgeExceeded) and outcome (delivered, failed)',
+    labelNames: ['function', 'condition', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly functionAsyncRetries = new Counter({
+    name: 'sluice_function_async_retries_total',
+    help: 'Retries of asynchronous (Event) invocations made by the function runtime after a function error or a throttle',
+    labelNames: ['function'] as const,
     registers: [this.registry],
   });
   readonly functionThrottles = new Counter({

@@ -13,8 +13,11 @@ import {
   type InvocationResult,
   type InvokeOptions,
   type RuntimeServices,
+  type DestinationCondition,
+  type DestinationRecord,
+  type DestinationTarget,
 } from './types.js';
-import { validateDefinition } from './validate.js';
+import { MAX_EVENT_AGE_MS, validateDefinition } from './validate.js';
 
 const DEFAULT_MAX_WORKERS = 10;
 const DEFAULT_MAX_QUEUED = 1_000;
@@ -24,6 +27,24 @@ const MAX_ERROR_TYPE_LABEL = 100;
 const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 /** Lambda gives a function's init phase 10 s whatever its timeout. */
 const MIN_INIT_TIMEOUT_MS = 10_000;
+/** Lambda's defaults for asynchronous invocations: two retries, events kept 6 hours. */
+export const DEFAULT_RETRY_ATTEMPTS = 2;
+export const DEFAULT_MAX_EVENT_AGE_MS = MAX_EVENT_AGE_MS;
+const DEFAULT_ASYNC_RETRY_DELAY_MS = 60_000;
+/** A throttled asynchronous event is tried again after at most this long (Lambda: up to 5 minutes). */
+const MAX_THROTTLE_DELAY_MS = 5 * 60_000;
+
+/** How the outcome of one asynchronous invocation is reported to its destination. */
+export interface AsyncOutcome {
+  condition: DestinationCondition;
+  requestId: string;
+  event: unknown;
+  /** Attempts made (Lambda's approximateInvokeCount). */
+  invokeCount: number;
+  /** The last attempt's result; for a failure known only by its message (a rule action's job), `error` alone. */
+  result?: InvocationResult;
+  error?: { type?: string; message: string };
+}
 
 interface Deployed {
   def: FunctionDefinition;
@@ -66,6 +87,10 @@ export class FunctionRuntime {
   readonly #fileRefs = new Map<string, number>();
   /** `Event` invocations and retiring pools: `close` waits for them. */
   readonly #background = new Set<Promise<unknown>>();
+  readonly #asyncRetryDelayMs: number;
+  /** Resolves when `close` starts: asynchronous retries waiting their turn give up then. */
+  readonly #closing: Promise<void>;
+  #signalClosing!: () => void;
   #closed = false;
 
   constructor(options: FunctionRuntimeOptions) {
@@ -77,6 +102,8 @@ export class FunctionRuntime {
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.#metrics = options.metrics;
     this.#logs = options.logStore ?? new FunctionLogStore(options.logRetention);
+    this.#asyncRetryDelayMs = options.asyncRetryDelayMs ?? DEFAULT_ASYNC_RETRY_DELAY_MS;
+    this.#closing = new Promise((resolve) => (this.#signalClosing = resolve));
     this.#metrics?.observeFunctions(() => this.#concurrency());
     // Bundled once, up front, so the first invocation does not pay for it.
     this.#hostFile = writeHostFile(this.#dir);
@@ -155,8 +182,10 @@ export class FunctionRuntime {
     const deployed = this.#functions.get(name);
     if (!deployed) throw notFound(name);
     const requestId = options.requestId ?? newId();
-    const running = this.#run(deployed, requestId, event);
-    if (options.invocationType !== 'Event') return running;
+    if (options.invocationType !== 'Event') return this.#run(deployed, requestId, event);
+    const running = this.#runAsync(name, requestId, event).catch((error: unknown) => {
+      this.#logger.error({ function: name, requestId, err: error instanceof Error ? error.message : String(error) }, 'asynchronous invocation failed unexpectedly');
+    });
     // Lambda's asynchronous invocation: accepted now (202), the outcome only logged.
     this.#background.add(running);
     void running.finally(() => this.#background.delete(running));
@@ -166,12 +195,117 @@ export class FunctionRuntime {
   /** Waits for in-flight invocations (each bounded by its timeout), then terminates every worker and ends log followers. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#signalClosing();
     const deployments = [...this.#functions.values()];
     this.#functions.clear();
     try {
       await Promise.all([...deployments.map((d) => d.pool.retire()), ...this.#background]);
     } finally {
       this.#logs.close();
+    }
+  }
+
+  /**
+   * The retry settings of a function's asynchronous invocations, and whether
+   * it has an onFailure destination; undefined for an unknown function.
+   */
+  asyncConfig(name: string): { retryAttempts: number; maxEventAgeMs: number; hasOnFailure: boolean } | undefined {
+    const def = this.#functions.get(name)?.def;
+    if (!def) return undefined;
+    return {
+      retryAttempts: def.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
+      maxEventAgeMs: def.maxEventAgeMs ?? DEFAULT_MAX_EVENT_AGE_MS,
+      hasOnFailure: def.destinations?.onFailure !== undefined,
+    };
+  }
+
+  /**
+   * Sends an asynchronous invocation's record to the function's onSuccess or
+   * onFailure destination. Used by `Event` invocations and by the rule
+   * action's jobs, whose retries the action queue makes. Resolves true when a
+   * destination took the record, false when there is none or its delivery
+   * failed (logged and counted in `sluice_function_destination_deliveries_total`); never throws.
+   */
+  async deliverToDestination(name: string, outcome: AsyncOutcome): Promise<boolean> {
+    const deployed = this.#functions.get(name);
+    if (!deployed) return false;
+    const destination = outcome.condition === 'Success' ? deployed.def.destinations?.onSuccess : deployed.def.destinations?.onFailure;
+    if (!destination) return false;
+    const record = destinationRecord(deployed, outcome);
+    const labels = { function: name, condition: outcome.condition };
+    try {
+      await this.#deliver(destination, record);
+      this.#metrics?.functionDestinations.inc({ ...labels, outcome: 'delivered' });
+      this.#logger.info({ function: name, requestId: outcome.requestId, condition: outcome.condition, destination }, 'destination record delivered');
+      return true;
+    } catch (error) {
+      this.#metrics?.functionDestinations.inc({ ...labels, outcome: 'failed' });
+      this.#logger.error(
+        { function: name, requestId: outcome.requestId, condition: outcome.condition, destination, err: error instanceof Error ? error.message : String(error) },
+        'destination delivery failed',
+      );
+      return false;
+    }
+  }
+
+  async #deliver(target: DestinationTarget, record: DestinationRecord): Promise<void> {
+    const json = JSON.stringify(record);
+    if ('topic' in target) {
+      await this.#services.publishNotification({ topicArn: target.topic, message: json });
+    } else if ('function' in target) {
+      await this.invoke(target.function, record, { invocationType: 'Event' });
+    } else if ('mqtt' in target) {
+      await this.#services.publishMqtt({ topic: target.mqtt, payload: Buffer.from(json), qos: 1 });
+    } else {
+      if (!this.#services.putObject) throw new Error('no object store is wired for bucket destinations');
+      const day = record.timestamp.slice(0, 10).replaceAll('-', '/');
+      const prefix = (target.prefix ?? '').replace(/\/+$/, '');
+      const key = `${prefix ? `${prefix}/` : ''}${day}/${record.requestContext.requestId}.json`;
+      await this.#services.putObject(target.bucket, key, Buffer.from(json), 'application/json');
+    }
+  }
+
+  /**
+   * Lambda's asynchronous invocation: after a function error, up to
+   * `retryAttempts` more attempts (after `asyncRetryDelayMs`, then twice
+   * that); throttles are retried with backoff without counting, until the
+   * event is `maxEventAge` old. The outcome goes to the destinations.
+   */
+  async #runAsync(name: string, requestId: string, event: unknown): Promise<void> {
+    const acceptedAt = Date.now();
+    let attempts = 0;
+    let throttles = 0;
+    for (;;) {
+      // Each attempt runs the version deployed now, as Lambda's retries run $LATEST.
+      const deployed = this.#functions.get(name);
+      if (!deployed || this.#closed) {
+        this.#logger.warn({ function: name, requestId, attempts }, 'asynchronous invocation abandoned: the function is gone or the runtime closed');
+        return;
+      }
+      const { retryAttempts = DEFAULT_RETRY_ATTEMPTS, maxEventAgeMs = DEFAULT_MAX_EVENT_AGE_MS } = deployed.def;
+      const result = await this.#run(deployed, requestId, event);
+      const throttled = !result.ok && result.error.type === THROTTLED_ERROR_TYPE;
+      if (throttled) throttles++;
+      else attempts++;
+      if (result.ok) {
+        await this.deliverToDestination(name, { condition: 'Success', requestId, event, invokeCount: attempts, result });
+        return;
+      }
+      const delay = throttled
+        ? Math.min(MAX_THROTTLE_DELAY_MS, this.#asyncRetryDelayMs * 2 ** Math.min(throttles - 1, 10))
+        : this.#asyncRetryDelayMs * 2 ** (attempts - 1);
+      const exhausted = !throttled && attempts > retryAttempts;
+      const tooOld = Date.now() + delay - acceptedAt >= maxEventAgeMs;
+      if (exhausted || tooOld) {
+        const condition = exhausted ? 'RetriesExhausted' : 'EventAgeExceeded';
+        const delivered = await this.deliverToDestination(name, { condition, requestId, event, invokeCount: attempts, result });
+        if (!delivered) this.#logger.warn({ function: name, requestId, attempts, condition }, 'asynchronous invocation failed for good');
+        return;
+      }
+      this.#metrics?.functionAsyncRetries.inc({ function: name });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, delay))), this.#closing]);
+      clearTimeout(timer);
     }
   }
 
@@ -231,8 +365,9 @@ export class FunctionRuntime {
     const arn = functionArn(def.name);
     return new VersionPool({
       timeoutMs: def.timeoutMs,
-      maxWorkers: this.#maxWorkers,
-      maxQueued: this.#maxQueued,
+      // Reserved concurrency caps this version's workers; 0 throttles everything (nothing may wait for a worker that never comes).
+      maxWorkers: Math.min(this.#maxWorkers, def.reservedConcurrency ?? Number.POSITIVE_INFINITY),
+      maxQueued: def.reservedConcurrency === 0 ? 0 : this.#maxQueued,
       idleTimeoutMs: this.#idleTimeoutMs,
       slot: {
         hostFile,
@@ -300,8 +435,42 @@ export class FunctionRuntime {
 /** Content-addressed, so every node of a cluster computes the same version for the same deployment. */
 function versionOf(def: FunctionDefinition, codeSha256: string): string {
   const env = Object.entries(def.environment).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const config = JSON.stringify([codeSha256, def.exportName, def.timeoutMs, def.memorySizeMb, env]);
-  return sha256Hex(config).slice(0, 12);
+  const config = [codeSha256, def.exportName, def.timeoutMs, def.memorySizeMb, env] as unknown[];
+  // Only when set, so a definition without them keeps the version it had before they existed.
+  const asyncConfig = { r: def.reservedConcurrency, a: def.retryAttempts, e: def.maxEventAgeMs, d: def.destinations };
+  if (Object.values(asyncConfig).some((v) => v !== undefined)) config.push(asyncConfig);
+  return sha256Hex(JSON.stringify(config)).slice(0, 12);
+}
+
+/** Lambda's destination record (version 1.0). */
+function destinationRecord(deployed: Deployed, outcome: AsyncOutcome): DestinationRecord {
+  const { result } = outcome;
+  let responsePayload: unknown;
+  let functionError: string | undefined;
+  if (result?.ok) {
+    responsePayload = result.value ?? null;
+  } else {
+    const error = result?.ok === false ? result.error : outcome.error;
+    functionError = 'Unhandled';
+    responsePayload = {
+      errorType: error?.type ?? 'Error',
+      errorMessage: error?.message ?? 'unknown error',
+      ...(result?.ok === false && result.error.stack ? { trace: result.error.stack.split('\n') } : {}),
+    };
+  }
+  return {
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    requestContext: {
+      requestId: outcome.requestId,
+      functionArn: `${functionArn(deployed.def.name)}:$LATEST`,
+      condition: outcome.condition,
+      approximateInvokeCount: outcome.invokeCount,
+    },
+    requestPayload: outcome.event,
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', ...(functionError ? { functionError } : {}) },
+    responsePayload,
+  };
 }
 
 function round2(ms: number): number {

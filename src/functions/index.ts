@@ -4,7 +4,7 @@
  * `sluice/runtime` (./runtime/index.ts), never this file.
  */
 export { bundleFunction, type BundleOptions } from './bundle.js';
-export { FunctionRuntime } from './function-runtime.js';
+export { DEFAULT_MAX_EVENT_AGE_MS, DEFAULT_RETRY_ATTEMPTS, FunctionRuntime, type AsyncOutcome } from './function-runtime.js';
 export {
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_LINES,
@@ -19,6 +19,10 @@ export {
 } from './log-store.js';
 export { THROTTLED_ERROR_TYPE } from './types.js';
 export type {
+  DestinationCondition,
+  DestinationRecord,
+  DestinationTarget,
+  Destinations,
   FunctionDefinition,
   FunctionRuntimeOptions,
   FunctionSummary,

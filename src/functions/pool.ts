@@ -88,7 +88,10 @@ export class VersionPool {
       ok: false,
       error: {
         type: THROTTLED_ERROR_TYPE,
-        message: `Rate exceeded: function ${slot.hostData.functionName} has ${maxWorkers} invocations running and ${maxQueued} waiting`,
+        message:
+          maxWorkers === 0
+            ? `Rate exceeded: function ${slot.hostData.functionName} has a reserved concurrency of 0`
+            : `Rate exceeded: function ${slot.hostData.functionName} has ${maxWorkers} invocations running and ${maxQueued} waiting`,
       },
       requestId,
       durationMs: 0,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { SluiceError, silentLogger } from '../core/index.js';
+import { createMemoryObjectStore } from '../storage/index.js';
 import { bundleFunction } from './bundle.js';
 import { FunctionRuntime } from './function-runtime.js';
 import type { FunctionDefinition, FunctionRuntimeOptions, RuntimeServices } from './types.js';
@@ -21,6 +22,8 @@ export interface Recorded {
 export async function setup(t: TestContext, options: Partial<Omit<FunctionRuntimeOptions, 'dataDir' | 'logger' | 'services'>> = {}) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-functions-'));
   const recorded: Recorded = { notifications: [], origins: [], mqtt: [] };
+  // A real (memory) object store for bucket destinations; tests create the buckets they use.
+  const objects = createMemoryObjectStore();
   const services: RuntimeServices = {
     async publishNotification(req, origin) {
       if (req.topicArn.endsWith(':missing')) throw new SluiceError('SLUICE_ERR_TOPIC_NOT_FOUND', `topic not found: ${req.topicArn}`);
@@ -31,13 +34,14 @@ export async function setup(t: TestContext, options: Partial<Omit<FunctionRuntim
     async publishMqtt(req) {
       recorded.mqtt.push(req);
     },
+    putObject: (bucket, key, body, contentType) => objects.putObject(bucket, key, body, { contentType }),
   };
   const runtime = new FunctionRuntime({ dataDir, logger: silentLogger(), services, ...options });
   t.after(async () => {
     await runtime.close();
     await rm(dataDir, { recursive: true, force: true });
   });
-  return { runtime, recorded, dataDir };
+  return { runtime, recorded, dataDir, objects };
 }
 
 /** Bundles a fixture and returns a definition with test defaults. */

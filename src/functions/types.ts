@@ -24,6 +24,39 @@ export interface FunctionDefinition {
   /** Megabytes of V8 heap (old generation) per worker. */
   memorySizeMb: number;
   environment: Record<string, string>;
+  /**
+   * Lambda's reserved concurrency: at most this many invocations of the
+   * function run at once (per deployed version; the worker cap of its pool),
+   * further ones wait their turn; 0 throttles every invocation. Unset: the
+   * runtime's `maxWorkersPerFunction`.
+   */
+  reservedConcurrency?: number;
+  /** Retries of an asynchronous invocation after a function error, 0..2 (Lambda's MaximumRetryAttempts). Default 2. */
+  retryAttempts?: number;
+  /** Milliseconds an asynchronous event may wait for another attempt (Lambda's MaximumEventAgeInSeconds). Default 6 h. */
+  maxEventAgeMs?: number;
+  /** Where the outcome record of an asynchronous invocation goes (Lambda's DestinationConfig). */
+  destinations?: Destinations;
+}
+
+/** One destination of an asynchronous invocation's record. */
+export type DestinationTarget = { topic: string } | { function: string } | { bucket: string; prefix?: string } | { mqtt: string };
+
+export interface Destinations {
+  onSuccess?: DestinationTarget;
+  onFailure?: DestinationTarget;
+}
+
+export type DestinationCondition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded';
+
+/** Lambda's invocation record, as its destinations receive it. */
+export interface DestinationRecord {
+  version: '1.0';
+  timestamp: string;
+  requestContext: { requestId: string; functionArn: string; condition: DestinationCondition; approximateInvokeCount: number };
+  requestPayload: unknown;
+  responseContext: { statusCode: number; executedVersion: string; functionError?: string };
+  responsePayload: unknown;
 }
 
 export interface FunctionSummary {
@@ -50,6 +83,8 @@ export interface ServiceCallOrigin {
 export interface RuntimeServices {
   publishNotification(req: { topicArn: string; message: string; subject?: string }, origin?: ServiceCallOrigin): Promise<{ messageId: string }>;
   publishMqtt(req: { topic: string; payload: Buffer; qos: 0 | 1 }): Promise<void>;
+  /** For `bucket` destinations; without it such a delivery fails (and is logged and counted). */
+  putObject?(bucket: string, key: string, body: Buffer, contentType: string): Promise<void>;
 }
 
 export interface FunctionRuntimeOptions {
@@ -72,6 +107,12 @@ export interface FunctionRuntimeOptions {
   logStore?: FunctionLogStore;
   /** Retention of the default log store: 10,000 lines or 5 MiB per function, whichever is reached first. */
   logRetention?: LogRetention;
+  /**
+   * Milliseconds before the first retry of a failed asynchronous (`Event`)
+   * invocation; the second waits twice as long. Default 60,000 (Lambda waits
+   * about a minute, then two).
+   */
+  asyncRetryDelayMs?: number;
 }
 
 export type InvocationType = 'RequestResponse' | 'Event';

@@ -217,6 +217,14 @@ const handlerSchema = z
     return { handler: file, exportName };
   });
 
+/** One of Lambda's destination kinds; an MQTT destination is a topic name, not a filter. */
+const destinationSchema = z.union([
+  z.object({ topic: TOPIC_NAME }).strict(),
+  z.object({ function: FUNCTION_NAME }).strict(),
+  z.object({ bucket: BUCKET_NAME, prefix: z.string().optional() }).strict(),
+  z.object({ mqtt: z.string().min(1).regex(/^[^#+]*$/, 'an mqtt destination is a topic name, without + or #') }).strict(),
+], { error: 'a destination is one of { topic: NAME }, { function: NAME }, { bucket: NAME, prefix: TEXT } or { mqtt: TOPIC }' });
+
 const functionSchema = z
   .object({
     handler: handlerSchema,
@@ -224,15 +232,31 @@ const functionSchema = z
     timeout: durationMs('timeout', 900_000).default(3_000), // ms (3s, Lambda's default),
     memorySize: z.number().int().min(128).max(10240).default(128),
     environment: z.record(name(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names use letters, digits and _'), z.string()).default({}),
+    reservedConcurrency: z.number().int().min(0).optional(),
+    // Lambda's asynchronous invocation limits: 0..2 retries, events kept 60 s..6 h.
+    retryAttempts: z.number().int().min(0).max(2).optional(),
+    maxEventAge: durationMs('maxEventAge', 6 * 3_600_000)
+      .refine((ms) => ms >= 60_000, 'maxEventAge must be at least 60s')
+      .optional(),
+    destinations: z.object({ onSuccess: destinationSchema.optional(), onFailure: destinationSchema.optional() }).strict().optional(),
   })
   .strict()
-  .transform(({ handler, timeout, memorySize, environment }) => ({
+  .transform(({ handler, timeout, memorySize, environment, reservedConcurrency, retryAttempts, maxEventAge, destinations }) => ({
     handler: handler.handler,
     exportName: handler.exportName,
     timeoutMs: timeout,
     memorySizeMb: memorySize,
     environment,
+    // Only when set, so an unchanged function keeps its deployed hash.
+    ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
+    ...(retryAttempts !== undefined ? { retryAttempts } : {}),
+    ...(maxEventAge !== undefined ? { maxEventAgeMs: maxEventAge } : {}),
+    ...(destinations !== undefined ? { destinations: stripUndefined(destinations) } : {}),
   }));
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
 
 /** AWS IoT thing attributes: names of A-Z, a-z, 0-9 and _.,@/:#=[]-, values of at most 800 characters (the registry checks them again). */
 const thingSchema = z

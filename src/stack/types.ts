@@ -46,6 +46,21 @@ export interface FunctionSpec {
   /** Megabytes. */
   memorySizeMb: number;
   environment: Record<string, string>;
+  /** Concurrent executions at most; 0 throttles every invocation. */
+  reservedConcurrency?: number;
+  /** Retries of an asynchronous invocation after a function error (0..2; runtime default 2). */
+  retryAttempts?: number;
+  /** Milliseconds (60 s..6 h; runtime default 6 h). */
+  maxEventAgeMs?: number;
+  destinations?: FunctionDestinationsSpec;
+}
+
+/** Where an asynchronous invocation's record goes, as Lambda's DestinationConfig. */
+export type FunctionDestinationSpec = { topic: string } | { function: string } | { bucket: string; prefix?: string } | { mqtt: string };
+
+export interface FunctionDestinationsSpec {
+  onSuccess?: FunctionDestinationSpec;
+  onFailure?: FunctionDestinationSpec;
 }
 
 /** What `putFunction` receives: the spec plus the bundled code the CLI sent. */

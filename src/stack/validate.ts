@@ -49,6 +49,15 @@ export function validateStack(stack: ParsedStackFile, locator: StackLocator, ext
     if (rule.errorAction) actions.push([rule.errorAction, [...rulePath, 'errorAction']]);
     for (const [action, path] of actions) validateAction(action, [...path, action.kind], stack, locator, reference, compiled);
   }
+  // A function's destinations must exist, as a rule action's targets must (a topic destination is checked when it is used).
+  for (const [name, fn] of Object.entries(stack.functions)) {
+    for (const when of ['onSuccess', 'onFailure'] as const) {
+      const target = fn.destinations?.[when];
+      const path = ['functions', name, 'destinations', when];
+      if (target && 'function' in target) reference('function', target.function, stack.functions, [...path, 'function']);
+      if (target && 'bucket' in target) reference('bucket', target.bucket, stack.buckets, [...path, 'bucket']);
+    }
+  }
   for (const [name, certificate] of Object.entries(stack.certificates)) {
     if (certificate.thing !== undefined) reference('thing', certificate.thing, stack.things, ['certificates', name, 'thing']);
     certificate.policies.forEach((policy, i) => reference('policy', policy, stack.policies, ['certificates', name, 'policies', i]));

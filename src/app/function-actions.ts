@@ -1,0 +1,30 @@
+import type { FunctionInvoker } from '../actions/index.js';
+import type { FunctionRuntime } from '../functions/index.js';
+
+/**
+ * The rule `function` action's port onto the runtime. Each attempt of the
+ * job is one attempt of Lambda's asynchronous invocation: the durable action
+ * queue makes the retries, bounded by the function's `retryAttempts` + 1 and
+ * `maxEventAge` (unless the rule sets its own `retry`); the outcome goes to
+ * the function's destinations.
+ */
+export function functionActionPort(functions: FunctionRuntime): FunctionInvoker {
+  return {
+    async invokeAsync(name, event, requestId, attempt = 1) {
+      const result = await functions.invoke(name, event, { invocationType: 'RequestResponse', requestId });
+      if (!result.ok) return { ok: false, errorMessage: `${result.error.type}: ${result.error.message}` };
+      await functions.deliverToDestination(name, { condition: 'Success', requestId, event, invokeCount: attempt, result });
+      return { ok: true };
+    },
+    retryLimits(name) {
+      const config = functions.asyncConfig(name);
+      return config && { maxAttempts: config.retryAttempts + 1, maxAgeMs: config.maxEventAgeMs };
+    },
+    failed(name, event, requestId, { condition, attempts, errorMessage }) {
+      // invokeAsync's message is "<errorType>: <errorMessage>".
+      const split = /^([\w.]+): ([\s\S]*)$/.exec(errorMessage);
+      const error = split ? { type: split[1] as string, message: split[2] as string } : { message: errorMessage };
+      return functions.deliverToDestination(name, { condition, requestId, event, invokeCount: attempts, error });
+    },
+  };
+}
