@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { TokenStore } from '../registry/tokens.js';
+import { TokenStore } from '../registry/index.js';
 import { createMemoryStateStore } from '../state/index.js';
 import { FailureLimiter, installAuth, type AuthOptions } from './auth.js';
 import type { ApiDeps } from './deps.js';

@@ -1,37 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError, systemClock, type Clock } from '../core/index.js';
+import type { TokenRecord, TokenStore } from '../registry/index.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
-/** What the API needs to know about a token (the registry's TokenStore record, structurally). */
-export interface ApiTokenRecord {
-  tokenId: string;
-  name: string;
-  scope: 'admin' | 'read-only' | 'device';
-  createdAt: string;
-  lastUsedAt?: string;
-  expiresAt?: string;
-  thingName?: string;
-  clientId?: string;
-}
-
-/** The token store as the API uses it (the registry's TokenStore satisfies it). */
-export interface ApiTokenStore {
-  verify(token: string): Promise<ApiTokenRecord | undefined>;
-  list(): Promise<ApiTokenRecord[]>;
-  create(request: {
-    name: string;
-    scope: ApiTokenRecord['scope'];
-    expiresInDays?: number;
-    thingName?: string;
-    clientId?: string;
-  }): Promise<{ token: string; record: ApiTokenRecord }>;
-  revoke(tokenIdOrName: string): Promise<ApiTokenRecord>;
-}
-
 export interface AuthOptions {
-  tokens: Pick<ApiTokenStore, 'verify'>;
+  tokens: Pick<TokenStore, 'verify'>;
   /** `--insecure`: requests from loopback need no token. */
   insecure: boolean;
   clock?: Clock;
@@ -45,7 +20,7 @@ export interface AuthOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     /** The token the request authenticated with; undefined for tokenless loopback requests with --insecure and for non-API routes. */
-    apiToken?: ApiTokenRecord;
+    apiToken?: TokenRecord;
   }
 }
 

@@ -2,15 +2,14 @@ import type { ActionStatus, DeadLetters } from '../actions/index.js';
 import type { Metrics } from '../core/index.js';
 import type { FunctionRuntime } from '../functions/index.js';
 import type { NotificationService, ReadableMailTransport } from '../notify/index.js';
-import type { Registry } from '../registry/index.js';
+import type { Registry, TokenStore } from '../registry/index.js';
 import type { StackService } from '../stack/index.js';
 import type { ObjectStore } from '../storage/index.js';
-import type { ApiTokenStore } from './auth.js';
 
 /** What the HTTP API serves, handed in by the composition root. */
 export interface ApiDeps {
   /** API tokens: authentication of every `/api/` request, and `/api/v1/tokens`. */
-  tokens: ApiTokenStore;
+  tokens: TokenStore;
   /** `--insecure`: requests from loopback need no token. */
   insecure: boolean;
   metrics: Metrics;

@@ -1,6 +1,6 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TokenStore } from '../registry/tokens.js';
+import type { TokenStore } from '../registry/index.js';
 
 /** Everything the server keeps lives under the data dir; these are its well-known files. */
 export const dataPaths = (dataDir: string) => ({

@@ -16,25 +16,11 @@
  */
 import { ALLOW_ALL, type Broker, type ClientPermissions, type ConnectDecision, type ConnectRequest } from '../broker/index.js';
 import type { Logger } from '../core/index.js';
-import { createAuthorizer, type Authorizer, type CertificateFields, type PolicyDocument, type PolicyScope } from '../registry/index.js';
-
-/** The registry as this module uses it. */
-export interface IdentityPort {
-  identifyClient(der: Buffer, chain: Buffer[]): Promise<{ ok: true; certificate: { certificateId: string } } | { ok: false; reason: string }>;
-  certificateFields(certificateId: string): Promise<CertificateFields | undefined>;
-  listAttachedPolicies(principal: string): Promise<Array<{ document: PolicyDocument }>>;
-  listPrincipalThings(principal: string): Promise<string[]>;
-  describeThing(thingName: string): Promise<{ attributes: Record<string, string>; thingTypeName?: string | undefined } | undefined>;
-}
-
-/** The token store as this module uses it. */
-export interface TokenPort {
-  verify(plaintext: string): Promise<{ tokenId: string; scope: 'admin' | 'read-only' | 'device'; thingName?: string | undefined; clientId?: string | undefined } | undefined>;
-}
+import { createAuthorizer, type Authorizer, type CertificateFields, type PolicyScope, type Registry, type TokenStore } from '../registry/index.js';
 
 export interface DeviceAuthOptions {
-  identity: IdentityPort;
-  tokens: TokenPort;
+  identity: Pick<Registry, 'identifyClient' | 'certificateFields' | 'listAttachedPolicies' | 'listPrincipalThings' | 'describeThing'>;
+  tokens: Pick<TokenStore, 'verify'>;
   scope: PolicyScope;
   insecure: boolean;
   logger: Logger;
