@@ -7,7 +7,7 @@
  * refused.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -81,15 +81,29 @@ async function connectDevice(thing: string, clientId = thing): Promise<MqttClien
 }
 
 /** The next message the client receives (on `topic`, when given). */
-function nextMessage(client: MqttClient, topic?: string): Promise<[string, Buffer]> {
-  return new Promise((resolve) => {
+/** The next message on `topic` (any topic when omitted); rejects after `ms` so a lost message fails the test instead of hanging it. */
+function nextMessage(client: MqttClient, topic?: string, ms = 10_000): Promise<[string, Buffer]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('message', listener);
+      reject(new Error(`no message${topic === undefined ? '' : ` on ${topic}`} within ${ms} ms`));
+    }, ms);
     const listener = (received: string, payload: Buffer): void => {
       if (topic !== undefined && received !== topic) return;
+      clearTimeout(timer);
       client.off('message', listener);
       resolve([received, payload]);
     };
     client.on('message', listener);
   });
+}
+
+/** The exit code of a child process; one still running after `ms` is killed (and reports null), so a stuck client cannot hang the suite. */
+async function exitCode(child: ChildProcess, ms = 15_000): Promise<number | null> {
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return code;
 }
 
 /** Resolves when the client's connection closes; rejects after `ms`. */
@@ -242,27 +256,33 @@ test('Mosquitto\'s clients connect with the device\'s certificate files and are 
   const { hostname, port } = new URL(server.endpoints.mqtts);
   const tls = ['-h', hostname, '-p', port, '--cafile', join(dir, 'root-ca.pem'), '--cert', join(dir, 'certificate.pem.crt'), '--key', join(dir, 'private.pem.key')];
 
+  // The operator watches for mosquitto_sub's subscription before starting it: the other way round,
+  // a fast mosquitto_sub subscribes before the watch is in place and the event is missed.
+  const operator = await mqtt.connectAsync(server.endpoints.ws, { clientId: 'operator-2', username: 'admin', password: adminToken, reconnectPeriod: 0 });
+  clients.push(operator);
+  await operator.subscribeAsync('$aws/events/subscriptions/subscribed/sensorA', { qos: 1 });
+  const subscribed = nextMessage(operator, '$aws/events/subscriptions/subscribed/sensorA');
   const sub = spawn('mosquitto_sub', [...tls, '-i', 'sensorA', '-t', 'device/sensorA/commands', '-C', '1', '-q', '1', '-W', '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => sub.kill());
   let out = '';
   sub.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   let err = '';
   sub.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  // Publish from the operator once mosquitto_sub's subscription is in place.
-  const operator = await mqtt.connectAsync(server.endpoints.ws, { clientId: 'operator-2', username: 'admin', password: adminToken, reconnectPeriod: 0 });
-  clients.push(operator);
-  await operator.subscribeAsync('$aws/events/subscriptions/subscribed/sensorA', { qos: 1 });
-  await nextMessage(operator);
+  const exited = exitCode(sub);
+  const early = Symbol('exited early');
+  const first = await Promise.race([subscribed, exited.then(() => early)]);
+  if (first === early) assert.fail(`mosquitto_sub exited (${await exited}) before subscribing: ${err || out}`);
   await operator.publishAsync('device/sensorA/commands', 'water now', { qos: 1 });
-  const [code] = (await once(sub, 'exit')) as [number];
+  const code = await exited;
   assert.equal(code, 0, err);
   assert.equal(out.trim(), 'water now');
 
   // mosquitto_pub as sensorA to another device's topic: the connection is closed and the publish fails.
   const pub = spawn('mosquitto_pub', [...tls, '-i', 'sensorA', '-t', 'device/sensorB/data', '-m', 'spoofed', '-q', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const [pubCode] = (await once(pub, 'exit')) as [number];
+  const pubCode = await exitCode(pub);
   assert.notEqual(pubCode, 0, 'the spoofed publish was refused');
   const ok = spawn('mosquitto_pub', [...tls, '-i', 'sensorA', '-t', 'device/sensorA/data', '-m', '{"humidity":30}', '-q', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const [okCode] = (await once(ok, 'exit')) as [number];
+  const okCode = await exitCode(ok);
   assert.equal(okCode, 0, 'publishing to its own topic succeeds');
 });
 
