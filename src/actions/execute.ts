@@ -50,7 +50,7 @@ async function run(target: ActionTarget, input: ActionInput, jobId: string, port
     case 'function': {
       const outcome = await ports.functions.invokeAsync(target.functionName, functionEvent(input), jobId, attempt);
       // A function that failed is retried, as Lambda retries asynchronous invokes.
-      if (!outcome.ok) throw new ActionError(outcome.errorMessage, { retryable: true });
+      if (!outcome.ok) throw new ActionError(outcome.errorMessage, { retryable: true, throttled: outcome.throttled === true });
       return;
     }
     case 'republish':

@@ -90,7 +90,8 @@ function fakePorts(): FakePorts {
           return { ok: true };
         } catch (error) {
           if (error instanceof ActionError) throw error;
-          return { ok: false, errorMessage: (error as Error).message };
+          const { name, message } = error as Error;
+          return { ok: false, errorMessage: message, ...(name === 'TooManyRequestsException' ? { throttled: true } : {}) };
         }
       },
     },
@@ -343,28 +344,58 @@ for (const driver of DRIVERS) {
     assert.equal(await counter(h.metrics.actions, { kind: 'error:republish', outcome: 'failure' }), 1);
   });
 
-  // [age of the job when it fails, retried?]: function jobs may be retried for 6 hours (maxAgeMs).
-  for (const [ageMs, retried] of [
-    [6 * HOUR - 1, true],
-    [6 * HOUR, false],
-  ] as const) {
-    test(`${d} a job ${ageMs} ms old when it fails is ${retried ? '' : 'not '}retried (default maxAgeMs)`, async (t) => {
-      const h = await harness(t, driver);
-      h.ports.behave = () => new Error('handler threw');
-      await h.executor.enqueue([job('a', LAMBDA)], 1);
-      h.clock.t += ageMs;
-      await h.executor.start();
-      if (retried) {
-        await until('retry recorded', async () => (await counter(h.metrics.actions, { outcome: 'retry' })) === 1);
-        assert.equal((await h.queue.stats(h.clock.t)).deadLetters, 0);
-      } else {
-        await h.settledCount(1);
-        assert.deepEqual(h.settled, [{ id: 'a', ok: false, deadLettered: true, error: 'handler threw' }]);
-        assert.equal(await counter(h.metrics.actions, { outcome: 'retry' }), 0);
-      }
-      assert.equal(h.ports.calls.length, 1);
-    });
-  }
+  test(`${d} a function job just under the default maxAgeMs (6 h) runs, and is retried when it fails`, async (t) => {
+    const h = await harness(t, driver);
+    h.ports.behave = () => new Error('handler threw');
+    await h.executor.enqueue([job('a', LAMBDA)], 1);
+    h.clock.t += 6 * HOUR - 1;
+    await h.executor.start();
+    await until('retry recorded', async () => (await counter(h.metrics.actions, { outcome: 'retry' })) === 1);
+    assert.equal((await h.queue.stats(h.clock.t)).deadLetters, 0);
+    assert.equal(h.ports.calls.length, 1);
+  });
+
+  test(`${d} a function job as old as its maxAgeMs is not run at all (Lambda discards the event)`, async (t) => {
+    const h = await harness(t, driver);
+    await h.executor.enqueue([job('a', LAMBDA)], 1);
+    h.clock.t += 6 * HOUR;
+    await h.executor.start();
+    await h.settledCount(1);
+    assert.equal(h.ports.calls.length, 0, 'the function never ran');
+    assert.deepEqual(h.settled, [{ id: 'a', ok: false, deadLettered: true, error: 'the event expired before its first attempt' }]);
+  });
+
+  test(`${d} a failed function job that waited past its maxAgeMs is not run again`, async (t) => {
+    const h = await harness(t, driver);
+    h.ports.behave = () => new Error('handler threw');
+    await h.executor.enqueue([job('a', LAMBDA, { retry: { maxAgeMs: 120_000 } })], 1);
+    await h.executor.start();
+    await until('retry recorded', async () => (await counter(h.metrics.actions, { outcome: 'retry' })) === 1);
+    h.clock.t += 120_000;
+    h.executor.wake();
+    await h.settledCount(1);
+    assert.equal(h.ports.calls.length, 1, 'one attempt; the retry came too late');
+    assert.deepEqual(h.settled, [{ id: 'a', ok: false, deadLettered: true, error: 'handler threw' }]);
+    const [letter] = await h.queue.listDeadLetters({}, h.clock.t);
+    assert.equal(letter?.attempts, 1);
+  });
+
+  test(`${d} a throttled function is retried without using up an attempt`, async (t) => {
+    const h = await harness(t, driver);
+    const throttle = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+    h.ports.behave = (_call, nth) => (nth <= 5 ? throttle : nth === 6 ? new Error('handler threw') : undefined);
+    await h.executor.enqueue([job('a', LAMBDA)], 1); // function default: 3 attempts
+    await h.executor.start();
+    for (let n = 1; n <= 5; n++) {
+      await until(`throttle ${n} recorded`, async () => (await counter(h.metrics.actions, { outcome: 'throttled' })) >= n);
+      h.clock.t += 10 * 60_000;
+      h.executor.wake();
+    }
+    await h.afterRetry(1);
+    await h.settledCount(1);
+    assert.equal(h.ports.calls.length, 7, 'five throttles, a failure, then a success');
+    assert.deepEqual(h.settled, [{ id: 'a', ok: true }]);
+  });
 
   // Rule limits travel in `job.retry`, stored by the queue codec with the job.
 

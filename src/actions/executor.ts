@@ -1,5 +1,5 @@
 import { errorMessage, systemClock, type Clock, type Logger, type Metrics } from '../core/index.js';
-import { isRetryable } from './action-error.js';
+import { isRetryable, isThrottled } from './action-error.js';
 import { executeAction, functionEvent } from './execute.js';
 import { awsActionName, targetResource, type ActionJob } from './model.js';
 import type { ActionPorts } from './ports.js';
@@ -26,6 +26,9 @@ export interface ExecutorOptions {
 }
 
 export type EnqueueOutcome = 'enqueued' | 'dropped';
+
+const THROTTLE_MIN_DELAY_MS = 1_000;
+const THROTTLE_MAX_DELAY_MS = 5 * 60_000;
 
 /**
  * Runs the durable queue's jobs: leases them with global and per-target
@@ -250,6 +253,10 @@ export class ActionExecutor {
     metrics.actionsInFlight.inc();
     const timer = metrics.actionSeconds.startTimer({ kind: job.target.kind });
     try {
+      if (this.#expiredEvent(queued)) {
+        await this.#failed(queued, new Error(queued.lastError ?? 'the event expired before its first attempt'), { attempted: false });
+        return;
+      }
       try {
         await executeAction(job.target, job.input, job.id, ports, queued.attempts + 1);
       } catch (error) {
@@ -272,17 +279,37 @@ export class ActionExecutor {
     }
   }
 
-  async #failed(queued: QueuedJob, error: unknown): Promise<void> {
+  /**
+   * Lambda discards an asynchronous event older than its maxEventAge before
+   * trying it again (or at all), so a function job that waited that long in
+   * the queue goes to its onFailure destination instead of running late.
+   */
+  #expiredEvent(queued: QueuedJob): boolean {
+    if (queued.job.target.kind !== 'function') return false;
+    const policy = retryPolicyFor(queued.job.target, this.#retryLimits(queued.job));
+    return this.#o.clock.now() - queued.enqueuedAt >= policy.maxAgeMs;
+  }
+
+  async #failed(queued: QueuedJob, error: unknown, { attempted = true }: { attempted?: boolean } = {}): Promise<void> {
     const { queue, logger, metrics, clock, random } = this.#o;
     const { job } = queued;
     const labels = { rule: job.ruleName, kind: job.target.kind };
     const message = errorMessage(error);
     const now = clock.now();
-    const attempts = queued.attempts + 1;
+    const attempts = queued.attempts + (attempted ? 1 : 0);
     const policy = retryPolicyFor(job.target, this.#retryLimits(job));
     const ageMs = now - queued.enqueuedAt;
     const context = { rule: job.ruleName, action: job.target.kind, resource: targetResource(job.target), jobId: job.id, attempts, err: message };
-    if (isRetryable(error) && attempts < policy.maxAttempts && ageMs < policy.maxAgeMs) {
+    if (attempted && isThrottled(error) && ageMs < policy.maxAgeMs) {
+      // Lambda retries a throttled event for up to its maxEventAge, backing off from 1 s to 5 min.
+      // The queue keeps no throttle count, so the wait grows with the event's age instead.
+      const delay = Math.round(Math.min(THROTTLE_MAX_DELAY_MS, Math.max(THROTTLE_MIN_DELAY_MS, ageMs / 2)) * (0.5 + random() / 2));
+      await queue.retry(job.id, now + delay, message, { countAttempt: false });
+      metrics.actions.inc({ ...labels, outcome: 'throttled' });
+      logger.warn({ ...context, retryInMs: delay }, 'function throttled; will retry without counting an attempt');
+      return;
+    }
+    if (attempted && isRetryable(error) && attempts < policy.maxAttempts && ageMs < policy.maxAgeMs) {
       const delay = backoffDelayMs(attempts, policy, random);
       await queue.retry(job.id, now + delay, message);
       metrics.actions.inc({ ...labels, outcome: 'retry' });
@@ -295,13 +322,13 @@ export class ActionExecutor {
       { failedAction: awsActionName(job.target), failedResource: targetResource(job.target), errorMessage: message },
     ];
     // A function's onFailure destination takes the record first (Lambda); the error action only runs when there is none or it failed.
-    const condition = isRetryable(error) && attempts < policy.maxAttempts ? 'EventAgeExceeded' : 'RetriesExhausted';
+    const condition = !attempted || (isRetryable(error) && attempts < policy.maxAttempts) ? 'EventAgeExceeded' : 'RetriesExhausted';
     const handled =
-      (isRetryable(error) && (await this.#toFailureDestination(job, condition, attempts, message))) || (await this.#runErrorAction(job, failures));
+      ((!attempted || isRetryable(error)) && (await this.#toFailureDestination(job, condition, attempts, message))) || (await this.#runErrorAction(job, failures));
     if (handled) {
       await queue.complete(job.id);
     } else {
-      await queue.deadLetter(job.id, failures, now);
+      await queue.deadLetter(job.id, failures, now, { countAttempt: attempted });
       metrics.actions.inc({ ...labels, outcome: 'dead_letter' });
       logger.error(context, 'rule action dead-lettered; replay it with "sluice dlq replay"');
     }

@@ -13,7 +13,12 @@ export interface FunctionInvoker {
    * not exist. `attempt` (1 for the first) numbers the job's attempts, for the
    * onSuccess destination's record.
    */
-  invokeAsync(functionName: string, event: unknown, requestId: string, attempt?: number): Promise<{ ok: true } | { ok: false; errorMessage: string }>;
+  invokeAsync(
+    functionName: string,
+    event: unknown,
+    requestId: string,
+    attempt?: number,
+  ): Promise<{ ok: true } | { ok: false; errorMessage: string; /** The function did not run (Lambda's throttle): not an attempt. */ throttled?: boolean }>;
   /**
    * The function's own limits for its asynchronous invocations (Lambda's
    * retryAttempts + 1 and maxEventAge), used for a function action instead of

@@ -1,18 +1,20 @@
 import type { FunctionInvoker } from '../actions/index.js';
-import type { FunctionRuntime } from '../functions/index.js';
+import { THROTTLED_ERROR_TYPE, type FunctionRuntime } from '../functions/index.js';
 
 /**
  * The rule `function` action's port onto the runtime. Each attempt of the
  * job is one attempt of Lambda's asynchronous invocation: the durable action
  * queue makes the retries, bounded by the function's `retryAttempts` + 1 and
- * `maxEventAge` (unless the rule sets its own `retry`); the outcome goes to
- * the function's destinations.
+ * `maxEventAge` (unless the rule sets its own `retry`); a throttled attempt
+ * is retried without counting; the outcome goes to the function's destinations.
  */
 export function functionActionPort(functions: FunctionRuntime): FunctionInvoker {
   return {
     async invokeAsync(name, event, requestId, attempt = 1) {
       const result = await functions.invoke(name, event, { invocationType: 'RequestResponse', requestId });
-      if (!result.ok) return { ok: false, errorMessage: `${result.error.type}: ${result.error.message}` };
+      if (!result.ok) {
+        return { ok: false, errorMessage: `${result.error.type}: ${result.error.message}`, ...(result.error.type === THROTTLED_ERROR_TYPE ? { throttled: true } : {}) };
+      }
       await functions.deliverToDestination(name, { condition: 'Success', requestId, event, invokeCount: attempt, result });
       return { ok: true };
     },

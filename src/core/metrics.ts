@@ -32,7 +32,7 @@ export class Metrics {
   });
   readonly actions = new Counter({
     name: 'sluice_actions_total',
-    help: 'Rule action attempts, by rule, action kind and outcome (success, retry, failure, destination: taken by the function onFailure destination, dead_letter)',
+    help: 'Rule action attempts, by rule, action kind and outcome (success, retry, throttled: a function refused the invocation, retried without counting an attempt, failure, destination: taken by the function onFailure destination, dead_letter)',
     labelNames: ['rule', 'kind', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -122,6 +122,23 @@ export function actionQueueContract(driver: string, open: OpenQueue): void {
     assert.equal(await queue.nextReadyAt(), undefined, 'leased jobs are not ready');
   });
 
+  withQueue('a retry with countAttempt false keeps the attempt count (a throttle is not an attempt)', async (queue, clock) => {
+    await queue.enqueue([testJob('a')]);
+    await queue.lease(1, clock.t);
+    await queue.retry('a', clock.t + 100, 'failed');
+    await queue.lease(1, clock.t + 100);
+    await queue.retry('a', clock.t + 200, 'throttled', { countAttempt: false });
+    const [again] = await queue.lease(1, clock.t + 200);
+    assert.deepEqual({ attempts: again?.attempts, lastError: again?.lastError, notBefore: again?.notBefore }, { attempts: 1, lastError: 'throttled', notBefore: clock.t + 200 });
+  });
+
+  withQueue('a dead letter with countAttempt false keeps the attempt count (an event that expired unrun)', async (queue, clock) => {
+    await queue.enqueue([testJob('a')]);
+    await queue.lease(1, clock.t);
+    await queue.deadLetter('a', [], clock.t, { countAttempt: false });
+    assert.equal((await queue.getDeadLetter('a'))?.attempts, 0);
+  });
+
   withQueue('retry counts an attempt and keeps the last error', async (queue, clock) => {
     await queue.enqueue([testJob('a')]);
     await queue.lease(1, clock.t);

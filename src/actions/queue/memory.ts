@@ -117,22 +117,22 @@ export function createMemoryActionQueue(options: ActionQueueOptions = {}): Actio
       assertOpen();
       if (active(jobId)) deleteRow(jobId);
     },
-    async retry(jobId, notBefore, error) {
+    async retry(jobId, notBefore, error, options) {
       assertOpen();
       const row = active(jobId);
       if (!row) return;
       row.state = 'ready';
-      row.attempts += 1;
+      if (options?.countAttempt !== false) row.attempts += 1;
       row.notBefore = notBefore;
       row.lastError = error;
     },
-    async deadLetter(jobId, failures, now) {
+    async deadLetter(jobId, failures, now, options) {
       assertOpen();
       const row = active(jobId);
       if (!row) return;
       row.state = 'dead';
       // The attempt that ended in the dead letter counts, as retry counts its own.
-      row.attempts += 1;
+      if (options?.countAttempt !== false) row.attempts += 1;
       row.deadAt = now;
       row.failures = JSON.stringify(failures);
     },

@@ -69,10 +69,14 @@ export interface ActionQueue {
   activeTargets(): Promise<Map<string, number>>;
   /** The job is done: removed. */
   complete(jobId: string): Promise<void>;
-  /** Back to ready, to run at `notBefore`, with one more attempt counted. */
-  retry(jobId: string, notBefore: number, error: string): Promise<void>;
-  /** Moves a job to the dead-letter store. */
-  deadLetter(jobId: string, failures: DeadLetter['failures'], now: number): Promise<void>;
+  /**
+   * Back to ready, to run at `notBefore`, with one more attempt counted —
+   * unless `countAttempt` is false: a throttled function never ran, so, as
+   * Lambda's, its retry does not use up one of the event's attempts.
+   */
+  retry(jobId: string, notBefore: number, error: string, options?: { countAttempt?: boolean }): Promise<void>;
+  /** Moves a job to the dead-letter store, counting the attempt that ended it unless `countAttempt` is false (an event that expired unrun). */
+  deadLetter(jobId: string, failures: DeadLetter['failures'], now: number, options?: { countAttempt?: boolean }): Promise<void>;
   listDeadLetters(filter: DeadLetterFilter, now: number): Promise<DeadLetter[]>;
   getDeadLetter(jobId: string): Promise<DeadLetter | undefined>;
   /** Moves dead letters back to the queue as new attempts (attempts reset); returns their ids. */

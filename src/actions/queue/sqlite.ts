@@ -91,9 +91,15 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   const retryJob = db.prepare<[number, string, string]>(
     "UPDATE jobs SET state = 'ready', attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ? AND state != 'dead'",
   );
+  const retryUncounted = db.prepare<[number, string, string]>(
+    "UPDATE jobs SET state = 'ready', not_before = ?, last_error = ? WHERE id = ? AND state != 'dead'",
+  );
   // The attempt that ended in the dead letter counts, as retry counts its own.
   const deadJob = db.prepare<[number, string, string]>(
     "UPDATE jobs SET state = 'dead', attempts = attempts + 1, dead_at = ?, failures = ? WHERE id = ? AND state != 'dead'",
+  );
+  const deadJobUncounted = db.prepare<[number, string, string]>(
+    "UPDATE jobs SET state = 'dead', dead_at = ?, failures = ? WHERE id = ? AND state != 'dead'",
   );
   const getDead = db.prepare<[string], JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = ? AND state = 'dead'`);
   const replayJob = db.prepare<[number, string]>(
@@ -214,13 +220,13 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
       assertOpen();
       deleteActive.run(jobId);
     },
-    async retry(jobId, notBefore, error) {
+    async retry(jobId, notBefore, error, options) {
       assertOpen();
-      retryJob.run(notBefore, error, jobId);
+      (options?.countAttempt === false ? retryUncounted : retryJob).run(notBefore, error, jobId);
     },
-    async deadLetter(jobId, failures, now) {
+    async deadLetter(jobId, failures, now, options) {
       assertOpen();
-      deadJob.run(now, JSON.stringify(failures), jobId);
+      (options?.countAttempt === false ? deadJobUncounted : deadJob).run(now, JSON.stringify(failures), jobId);
     },
     async listDeadLetters(filter: DeadLetterFilter, now) {
       assertOpen();
