@@ -3,7 +3,15 @@ import { Worker } from 'node:worker_threads';
 import { isSluiceError, type Logger } from '../core/index.js';
 import type { FunctionLogLevel, FunctionLogStore } from './log-store.js';
 import type { InvocationResult, RuntimeServices, SerializedError } from './types.js';
-import type { HostData, LogLevel, ServiceReplyMessage, ServiceRequest, WorkerToMain } from './worker/messages.js';
+import {
+  MAX_OBJECT_BYTES,
+  type HostData,
+  type LogLevel,
+  type ServiceReplyMessage,
+  type ServiceReplyValue,
+  type ServiceRequest,
+  type WorkerToMain,
+} from './worker/messages.js';
 import { serializeError } from './worker/serialize-error.js';
 
 /** Per invocation, so a chatty function cannot grow the server's memory without bound. */
@@ -12,6 +20,12 @@ const MB = 1024 * 1024;
 
 /** The worker's console levels as Lambda prints them. */
 const LAMBDA_LEVEL: Record<LogLevel, FunctionLogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
+
+/** The object store's error codes under S3's error names, so code written for AWS can test `error.name`. */
+const S3_ERROR_NAMES: Readonly<Record<string, string>> = {
+  SLUICE_ERR_OBJECT_NOT_FOUND: 'NoSuchKey',
+  SLUICE_ERR_BUCKET_NOT_FOUND: 'NoSuchBucket',
+};
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: SerializedError };
 
@@ -275,12 +289,17 @@ export class WorkerSlot {
       // The code is what a handler can branch on (as AWS SDK errors carry `name`);
       // the server's stack means nothing to the function's author.
       const { type, message } = serializeError(error);
-      reply = { type: 'service-reply', id, ok: false, error: { type: isSluiceError(error) ? error.code : type, message } };
+      let name = isSluiceError(error) ? error.code : type;
+      if (request.service.startsWith('s3.')) name = S3_ERROR_NAMES[name] ?? name;
+      reply = { type: 'service-reply', id, ok: false, error: { type: name, message } };
     }
-    if (this.#alive) this.#worker.postMessage(reply);
+    if (!this.#alive) return;
+    // An object's body is a buffer of its own (see #callService): moved to the worker, not copied.
+    const body = reply.ok ? reply.value.object?.body : undefined;
+    this.#worker.postMessage(reply, body ? [body.buffer] : []);
   }
 
-  async #callService(request: ServiceRequest): Promise<{ messageId?: string }> {
+  async #callService(request: ServiceRequest): Promise<ServiceReplyValue> {
     const { services } = this.#config;
     const current = this.#current;
     const origin = current ? { requestId: current.requestId, sequence: current.serviceCalls++ } : undefined;
@@ -295,12 +314,47 @@ export class WorkerSlot {
         await services.publishMqtt({ topic: request.topic, payload: bytes, qos: request.qos });
         return {};
       }
+      case 's3.putObject': {
+        if (!services.putObject) throw new Error('s3.putObject: no object store is wired to the function runtime');
+        const { bucket, key, body, contentType, metadata } = request;
+        // The worker checks this too; it is not a security boundary, so check again.
+        if (body.byteLength > MAX_OBJECT_BYTES) throw objectTooLarge('s3.putObject', `Body is ${body.byteLength} bytes`);
+        const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+        await services.putObject(bucket, key, bytes, contentType, metadata);
+        return {};
+      }
+      case 's3.getObject': {
+        if (!services.getObject) throw new Error('s3.getObject: no object store is wired to the function runtime');
+        const found = await services.getObject(request.bucket, request.key);
+        if (found.body.byteLength > MAX_OBJECT_BYTES) {
+          throw objectTooLarge('s3.getObject', `object '${request.key}' in bucket '${request.bucket}' is ${found.body.byteLength} bytes`);
+        }
+        // A copy in a buffer of its own, so transferring it cannot detach the store's
+        // memory (or Node's shared pool, which small Buffers are cut from).
+        const body = new Uint8Array(found.body.byteLength);
+        body.set(found.body);
+        return {
+          object: {
+            body,
+            ...(found.contentType !== undefined ? { contentType: found.contentType } : {}),
+            ...(found.metadata !== undefined ? { metadata: { ...found.metadata } } : {}),
+            ...(found.lastModified !== undefined ? { lastModified: found.lastModified.getTime() } : {}),
+          },
+        };
+      }
       default: {
         const unexpected: never = request;
         throw new Error(`unknown service ${JSON.stringify(unexpected)}`);
       }
     }
   }
+}
+
+/** S3's name for a body over its limit; ours is `MAX_OBJECT_BYTES`. */
+function objectTooLarge(call: string, what: string): Error {
+  const error = new Error(`${call}: ${what}, more than the limit of ${MAX_OBJECT_BYTES} bytes (32 MiB)`);
+  error.name = 'EntityTooLarge';
+  return error;
 }
 
 /** The runtime's own timeout, not a handler's error that happens to be named TimeoutError. */

@@ -83,8 +83,27 @@ export interface ServiceCallOrigin {
 export interface RuntimeServices {
   publishNotification(req: { topicArn: string; message: string; subject?: string }, origin?: ServiceCallOrigin): Promise<{ messageId: string }>;
   publishMqtt(req: { topic: string; payload: Buffer; qos: 0 | 1 }): Promise<void>;
-  /** For `bucket` destinations; without it such a delivery fails (and is logged and counted). */
-  putObject?(bucket: string, key: string, body: Buffer, contentType: string): Promise<void>;
+  /**
+   * For `bucket` destinations and `s3.putObject`; without it such a delivery
+   * fails (and is logged and counted) and `s3.putObject` rejects. `metadata`
+   * (S3's user metadata, keys lower-cased) comes only from `s3.putObject`.
+   * Errors: `SLUICE_ERR_BUCKET_NOT_FOUND` reaches the function as `NoSuchBucket`.
+   */
+  putObject?(bucket: string, key: string, body: Buffer, contentType: string, metadata?: Record<string, string>): Promise<void>;
+  /**
+   * For `s3.getObject`; without it that call rejects. `SLUICE_ERR_OBJECT_NOT_FOUND`
+   * and `SLUICE_ERR_BUCKET_NOT_FOUND` reach the function as `NoSuchKey` and
+   * `NoSuchBucket`. `contentType` and `metadata` are returned when the store keeps them.
+   */
+  getObject?(bucket: string, key: string): Promise<RuntimeObject>;
+}
+
+/** An object as `RuntimeServices.getObject` returns it (an object store's `StoredObject` fits). */
+export interface RuntimeObject {
+  body: Buffer;
+  contentType?: string;
+  metadata?: Record<string, string>;
+  lastModified?: Date;
 }
 
 export interface FunctionRuntimeOptions {
@@ -103,7 +122,7 @@ export interface FunctionRuntimeOptions {
   idleTimeoutMs?: number;
   /** The server's metrics: `sluice_function_*` are counted when given. */
   metrics?: Metrics;
-  /** Where invocations' logs are kept; by default a store with `logRetention`. */
+  /** Where invocations' logs are kept; by default a store with `logRetention`, persisted under `<dataDir>/logs/functions/` (`logRetention.directory` moves it). */
   logStore?: FunctionLogStore;
   /** Retention of the default log store: 10,000 lines or 5 MiB per function, whichever is reached first. */
   logRetention?: LogRetention;

@@ -7,9 +7,23 @@
  * main thread, which runs it and answers with a `service-reply`. Outside a
  * worker (a unit test of a handler, a script) calls fail with a clear message
  * rather than hanging.
+ *
+ * `sns.publish`, `mqtt.publish`, `s3.putObject` and `s3.getObject`: the AWS
+ * SDK v3 calls' input and output shapes, as plain async functions (no clients,
+ * no command classes). Object bodies cross threads whole, at most
+ * `MAX_OBJECT_BYTES` (32 MiB), in buffers made for the call and transferred.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import type { MainToWorker, ServiceRequest, ServiceRequestMessage } from '../worker/messages.js';
+import {
+  MAX_METADATA_BYTES,
+  MAX_OBJECT_BYTES,
+  type MainToWorker,
+  type ServiceReplyValue,
+  type ServiceRequest,
+  type ServiceRequestMessage,
+} from '../worker/messages.js';
+
+export { MAX_OBJECT_BYTES };
 
 export interface SnsPublishInput {
   TopicArn: string;
@@ -28,8 +42,59 @@ export interface MqttPublishInput {
   qos?: 0 | 1;
 }
 
+export interface PutObjectInput {
+  /** The bucket's name (as in the stack file's `buckets`). */
+  Bucket: string;
+  Key: string;
+  /**
+   * A string (stored as UTF-8), bytes (`Uint8Array`, `Buffer`, `ArrayBuffer`
+   * or another typed array) as they are, or any other object as JSON. At most
+   * `MAX_OBJECT_BYTES` (32 MiB) once encoded.
+   */
+  Body: string | Uint8Array | ArrayBuffer | ArrayBufferView | object;
+  /**
+   * Default: `application/json` for an object body, `text/plain; charset=utf-8`
+   * for a string, `application/octet-stream` for bytes.
+   */
+  ContentType?: string;
+  /** S3's user metadata (`x-amz-meta-*`): string values, keys lower-cased as S3 does, at most 2 KB in all. */
+  Metadata?: Record<string, string>;
+}
+
+export interface PutObjectOutput {
+  /** S3's ETag of a single-part upload: the body's MD5 in hex, in double quotes. */
+  ETag?: string;
+}
+
+export interface GetObjectInput {
+  Bucket: string;
+  Key: string;
+}
+
+/**
+ * The object's bytes, all of them (there is no streaming). It is a
+ * `Uint8Array`, and also has the AWS SDK v3 body's `transformToString` and
+ * `transformToByteArray`, so `await Body.transformToString()` works as on AWS.
+ */
+export interface ObjectBody extends Uint8Array {
+  /** The bytes decoded as `encoding` (any Buffer encoding; default `utf-8`). */
+  transformToString(encoding?: string): Promise<string>;
+  transformToByteArray(): Promise<Uint8Array>;
+}
+
+export interface GetObjectOutput {
+  Body: ObjectBody;
+  /** The body's length in bytes. */
+  ContentLength: number;
+  /** Present when the object store keeps content types (the default fs store does not yet). */
+  ContentType?: string;
+  /** Present when the object store keeps user metadata (the default fs store does not yet). */
+  Metadata?: Record<string, string>;
+  LastModified?: Date;
+}
+
 interface Pending {
-  resolve(value: { messageId?: string }): void;
+  resolve(value: ServiceReplyValue): void;
   reject(error: Error): void;
 }
 
@@ -62,7 +127,8 @@ function onMessage(message: MainToWorker): void {
   }
 }
 
-function call(request: ServiceRequest, what: string): Promise<{ messageId?: string }> {
+/** `transfer`: buffers that move to the main thread with the request (the caller made them for this call). */
+function call(request: ServiceRequest, what: string, transfer: ArrayBuffer[] = []): Promise<ServiceReplyValue> {
   const port = parentPort;
   if (!insideSluiceWorker() || port === null) {
     return Promise.reject(
@@ -80,7 +146,7 @@ function call(request: ServiceRequest, what: string): Promise<{ messageId?: stri
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
     const message: ServiceRequestMessage = { type: 'service-request', id, request };
-    port.postMessage(message);
+    port.postMessage(message, transfer);
   });
 }
 
@@ -111,5 +177,136 @@ export const mqtt = {
     const qos = input.qos ?? 0;
     if (qos !== 0 && qos !== 1) throw new TypeError('sluice/runtime: qos must be 0 or 1');
     await call({ service: 'mqtt.publish', topic: requireString(input.topic, 'topic'), payload: body, qos }, 'mqtt.publish');
+  },
+};
+
+/** An Error with an S3 error name, as the AWS SDK rejects with. */
+function s3Error(name: string, message: string): Error {
+  const error = new Error(`sluice/runtime: ${message}`);
+  error.name = name;
+  return error;
+}
+
+/**
+ * The body's bytes in an ArrayBuffer of their own, which can be transferred
+ * without detaching the caller's buffer (or Node's shared pool that small
+ * Buffers are cut from). One copy, sized and checked before it is made.
+ */
+function encodeBody(body: unknown): { bytes: Uint8Array<ArrayBuffer>; defaultType: string } {
+  let source: Uint8Array | string;
+  let defaultType: string;
+  if (typeof body === 'string') {
+    source = body;
+    defaultType = 'text/plain; charset=utf-8';
+  } else if (body instanceof ArrayBuffer) {
+    source = new Uint8Array(body);
+    defaultType = 'application/octet-stream';
+  } else if (ArrayBuffer.isView(body)) {
+    source = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    defaultType = 'application/octet-stream';
+  } else if (typeof body === 'object' && body !== null) {
+    const json = JSON.stringify(body);
+    if (json === undefined) throw new TypeError('sluice/runtime: s3.putObject Body cannot be turned into JSON');
+    source = json;
+    defaultType = 'application/json';
+  } else {
+    throw new TypeError('sluice/runtime: s3.putObject Body must be a string, bytes (Uint8Array, Buffer, ArrayBuffer) or an object (sent as JSON)');
+  }
+  const size = typeof source === 'string' ? Buffer.byteLength(source) : source.byteLength;
+  if (size > MAX_OBJECT_BYTES) {
+    throw s3Error('EntityTooLarge', `s3.putObject: Body is ${size} bytes, more than the limit of ${MAX_OBJECT_BYTES} bytes (32 MiB)`);
+  }
+  const bytes = new Uint8Array(size);
+  if (typeof source === 'string') Buffer.from(bytes.buffer, 0, size).write(source, 'utf8');
+  else bytes.set(source);
+  return { bytes, defaultType };
+}
+
+/** Checks S3's rules for user metadata and lower-cases the keys, as S3 does. */
+function normalizeMetadata(metadata: unknown): Record<string, string> | undefined {
+  if (metadata === undefined) return undefined;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new TypeError('sluice/runtime: s3.putObject Metadata must be an object of strings');
+  }
+  const out: Record<string, string> = {};
+  let size = 0;
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') throw new TypeError(`sluice/runtime: s3.putObject Metadata.${key} must be a string`);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
+      throw new TypeError(`sluice/runtime: s3.putObject Metadata key '${key}' is not a valid HTTP header name`);
+    }
+    out[key.toLowerCase()] = value;
+    size += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (size > MAX_METADATA_BYTES) {
+    throw s3Error('MetadataTooLarge', `s3.putObject: Metadata is ${size} bytes, more than S3's limit of ${MAX_METADATA_BYTES} bytes`);
+  }
+  return out;
+}
+
+/** S3's ETag of a single-part upload; none where MD5 is unavailable (a FIPS-only OpenSSL). */
+async function md5ETag(bytes: Uint8Array): Promise<string | undefined> {
+  try {
+    // Loaded on first use: functions that never put an object do not pay for node:crypto.
+    const { createHash } = await import('node:crypto');
+    return `"${createHash('md5').update(bytes).digest('hex')}"`;
+  } catch {
+    return undefined;
+  }
+}
+
+function objectBody(bytes: Uint8Array): ObjectBody {
+  // Not enumerable: a handler that returns the output as JSON gets the bytes only, as with a plain Uint8Array.
+  return Object.defineProperties(bytes, {
+    transformToString: {
+      value: async (encoding = 'utf-8'): Promise<string> => {
+        if (!Buffer.isEncoding(encoding)) throw new TypeError(`sluice/runtime: unknown encoding '${encoding}'`);
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(encoding);
+      },
+    },
+    transformToByteArray: { value: async (): Promise<Uint8Array> => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) },
+  }) as ObjectBody;
+}
+
+/**
+ * Puts and gets objects in Sluice's buckets (the ones the `s3` rule action
+ * writes to), like the AWS SDK v3 S3 client's `PutObject` and `GetObject`, as
+ * plain async functions. Errors carry S3's names: `NoSuchKey`, `NoSuchBucket`,
+ * `EntityTooLarge`, `MetadataTooLarge`.
+ */
+export const s3 = {
+  async putObject(input: PutObjectInput): Promise<PutObjectOutput> {
+    const bucket = requireString(input.Bucket, 'Bucket');
+    const key = requireString(input.Key, 'Key');
+    const metadata = normalizeMetadata(input.Metadata);
+    const contentType = input.ContentType === undefined ? undefined : requireString(input.ContentType, 'ContentType');
+    const { bytes, defaultType } = encodeBody(input.Body);
+    // Hashed before the buffer moves to the main thread (a transferred buffer reads as empty here).
+    const etag = await md5ETag(bytes);
+    const request: ServiceRequest = {
+      service: 's3.putObject',
+      bucket,
+      key,
+      body: bytes,
+      contentType: contentType ?? defaultType,
+      ...(metadata === undefined ? {} : { metadata }),
+    };
+    await call(request, 's3.putObject', [bytes.buffer]);
+    return etag === undefined ? {} : { ETag: etag };
+  },
+
+  async getObject(input: GetObjectInput): Promise<GetObjectOutput> {
+    const bucket = requireString(input.Bucket, 'Bucket');
+    const key = requireString(input.Key, 'Key');
+    const reply = await call({ service: 's3.getObject', bucket, key }, 's3.getObject');
+    const found = reply.object;
+    if (!found) throw new Error('sluice/runtime: s3.getObject: the main thread answered without an object');
+    return {
+      Body: objectBody(found.body),
+      ContentLength: found.body.byteLength,
+      ...(found.contentType === undefined ? {} : { ContentType: found.contentType }),
+      ...(found.metadata === undefined ? {} : { Metadata: found.metadata }),
+      ...(found.lastModified === undefined ? {} : { LastModified: new Date(found.lastModified) }),
+    };
   },
 };

@@ -31,10 +31,44 @@ export interface HostData {
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** A call from function code to a Sluice service (the AWS SDK calls, in Lambda). */
+/**
+ * The largest object body `s3.putObject` sends and `s3.getObject` returns: 32 MiB.
+ * A body crosses threads whole (there is no streaming), so this bounds what
+ * one call holds in memory on each side.
+ */
+export const MAX_OBJECT_BYTES = 32 * 1024 * 1024;
+
+/** S3's limit on user metadata: keys and values, in UTF-8 bytes. */
+export const MAX_METADATA_BYTES = 2 * 1024;
+
+/**
+ * A call from function code to a Sluice service (the AWS SDK calls, in Lambda).
+ * Object bodies travel as bytes in an `ArrayBuffer` of their own, which the
+ * sender transfers (not copies) to the other thread.
+ */
 export type ServiceRequest =
   | { service: 'sns.publish'; topicArn: string; message: string; subject?: string }
-  | { service: 'mqtt.publish'; topic: string; payload: string | Uint8Array; qos: 0 | 1 };
+  | { service: 'mqtt.publish'; topic: string; payload: string | Uint8Array; qos: 0 | 1 }
+  | { service: 's3.putObject'; bucket: string; key: string; body: Uint8Array<ArrayBuffer>; contentType: string; metadata?: Record<string, string> }
+  | { service: 's3.getObject'; bucket: string; key: string };
+
+/** An object as `s3.getObject` receives it. */
+export interface ObjectReply {
+  /** The whole body, in an `ArrayBuffer` of its own (transferred). */
+  body: Uint8Array<ArrayBuffer>;
+  contentType?: string;
+  metadata?: Record<string, string>;
+  /** Epoch milliseconds. */
+  lastModified?: number;
+}
+
+/** What a successful service call answers; each service fills its own field. */
+export interface ServiceReplyValue {
+  /** `sns.publish` */
+  messageId?: string;
+  /** `s3.getObject` */
+  object?: ObjectReply;
+}
 
 // ---- main thread → worker ----
 
@@ -47,7 +81,7 @@ export interface InvokeMessage {
 }
 
 export type ServiceReplyMessage =
-  | { type: 'service-reply'; id: number; ok: true; value: { messageId?: string } }
+  | { type: 'service-reply'; id: number; ok: true; value: ServiceReplyValue }
   | { type: 'service-reply'; id: number; ok: false; error: SerializedError };
 
 export type MainToWorker = InvokeMessage | ServiceReplyMessage;
