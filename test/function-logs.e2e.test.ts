@@ -102,3 +102,49 @@ test('/metrics counts the invocations by outcome and the errors by type', async 
   assert.match(text, /^sluice_function_concurrent_executions\{function="humidity-alert"\} 0$/m);
   assert.match(text, /^# TYPE sluice_function_throttles_total counter$/m);
 });
+
+test('an Event invoke is queued durably, retried twice as Lambda does, and then kept as a dead letter', async () => {
+  const accepted = await cli('functions', 'invoke', 'humidity-alert', '--invocation-type', 'Event', '--payload', JSON.stringify({ name: 'soilSensor2' }));
+  assert.equal(accepted.code, 0, accepted.stderr);
+  const { requestId } = JSON.parse(accepted.stdout) as { requestId: string };
+  assert.match(requestId, /^[0-9a-f-]{36}$/);
+
+  // Three attempts in all (retryAttempts defaults to 2), each a START line under the same request id; then the dead letter.
+  const deadline = Date.now() + 30_000;
+  let letters: Array<{ id: string; ruleName: string; attempts: number }> = [];
+  while (Date.now() < deadline) {
+    const listed = await cli('dlq', 'list', '--json');
+    letters = (JSON.parse(listed.stdout) as typeof letters).filter((l) => l.id === requestId);
+    if (letters.length > 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.deepEqual(letters.map((l) => ({ ruleName: l.ruleName, attempts: l.attempts })), [{ ruleName: '$invoke', attempts: 3 }]);
+  const logs = await cli('logs', 'humidity-alert', '--request-id', requestId, '--json');
+  const starts = logs.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { level: string }).filter((l) => l.level === 'START');
+  assert.equal(starts.length, 3, logs.stdout);
+});
+
+test('the invoke API speaks Lambda: X-Amz-Invocation-Type Event answers 202, DryRun 204, a bad type or function is a clear error', async () => {
+  const url = `${server.endpoints.http}/api/v1/functions/humidity-alert/invoke`;
+  const post = (headers: Record<string, string>, path = url) =>
+    fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ name: 'soilSensor1', humidity: 50 }) });
+  const event = await post({ 'x-amz-invocation-type': 'Event' });
+  assert.equal(event.status, 202);
+  const body = (await event.json()) as { requestId: string; status: string };
+  assert.equal(body.status, 'queued');
+  assert.equal(event.headers.get('x-amz-request-id'), body.requestId);
+
+  assert.equal((await post({ 'x-amz-invocation-type': 'DryRun' })).status, 204);
+  const bad = await post({ 'x-amz-invocation-type': 'Later' });
+  assert.equal(bad.status, 400);
+  assert.match(((await bad.json()) as { error: { message: string } }).error.message, /X-Amz-Invocation-Type: 'Later' is not one of RequestResponse, Event, DryRun/);
+  const missing = await post({ 'x-amz-invocation-type': 'Event' }, `${server.endpoints.http}/api/v1/functions/nope/invoke`);
+  assert.equal(missing.status, 404);
+
+  const cliMissing = await cli('functions', 'invoke', 'nope', '--invocation-type', 'Event');
+  assert.equal(cliMissing.code, 1);
+  assert.match(cliMissing.stderr, /no function named 'nope'/);
+  const cliBad = await cli('functions', 'invoke', 'humidity-alert', '--invocation-type', 'event');
+  assert.equal(cliBad.code, 1);
+  assert.match(cliBad.stderr, /--invocation-type: 'event' is not one of RequestResponse, Event, DryRun/);
+});

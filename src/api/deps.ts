@@ -19,6 +19,8 @@ export interface ApiDeps {
   mailbox: ReadableMailTransport | undefined;
   objects: ObjectStore;
   functions: FunctionRuntime;
+  /** An asynchronous (`Event`) invoke: durably queued; resolves once it is on disk. Throws SLUICE_ERR_FUNCTION_NOT_FOUND. */
+  invokeEvent(functionName: string, event: unknown): Promise<{ requestId: string }>;
   registry: Registry;
   rules: { list(): unknown[] };
   deadLetters: DeadLetters;

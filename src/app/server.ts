@@ -25,6 +25,7 @@ import {
   type ServerOptions,
 } from '../core/index.js';
 import { FunctionRuntime } from '../functions/index.js';
+import { eventInvoker } from './event-invokes.js';
 import { functionActionPort } from './function-actions.js';
 import { NotificationService, createMailboxTransport, createSmtpTransport, type ReadableMailTransport } from '../notify/index.js';
 import { DEFAULT_SERVER_HOSTS, Registry, TokenStore } from '../registry/index.js';
@@ -140,8 +141,11 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
           if (!broker) throw new Error('the broker is not running');
           await broker.publish(request.topic, request.payload, request.qos);
         },
-        // bucket destinations of asynchronous invocations
-        putObject: (bucket, key, body, contentType) => objects.putObject(bucket, key, body, { contentType }),
+        // bucket destinations of asynchronous invocations, and sluice/runtime's s3.putObject / s3.getObject:
+        // the same store the `s3` rule action writes to. (The fs store keeps neither content type nor metadata yet.)
+        putObject: (bucket, key, body, contentType, metadata) =>
+          objects.putObject(bucket, key, body, { contentType, ...(metadata ? { metadata } : {}) }),
+        getObject: (bucket, key) => objects.getObject(bucket, key),
       },
     });
     cleanups.push(() => functions.close());
@@ -250,6 +254,7 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
         mailbox,
         objects,
         functions,
+        invokeEvent: eventInvoker(executor, functions),
         registry,
         rules,
         deadLetters,

@@ -82,21 +82,35 @@ export function registerResourceCommands(program: Command, connection: () => Con
     );
   functions
     .command('invoke')
-    .description('invoke a function synchronously and print its result')
+    .description('invoke a function and print its result (or, with --invocation-type Event, queue it and print its request id)')
     .argument('<name>', 'function name')
     .option('--payload <json>', 'event as JSON', '{}')
+    .option(
+      '--invocation-type <type>',
+      "Lambda's: RequestResponse (wait for the result), Event (queued durably, retried, outcome to the destinations), DryRun (check that it exists)",
+      'RequestResponse',
+    )
     .action(
-      action(async (name: string, flags: { payload: string }) => {
+      action(async (name: string, flags: { payload: string; invocationType: string }) => {
         let event: unknown;
         try {
           event = JSON.parse(flags.payload);
         } catch (error) {
           throw new Error(`--payload is not JSON: ${(error as Error).message}`);
         }
+        const types = ['RequestResponse', 'Event', 'DryRun'];
+        if (!types.includes(flags.invocationType)) throw new Error(`--invocation-type: '${flags.invocationType}' is not one of ${types.join(', ')}`);
         const target = await resolveServer(connection());
-        const result = await apiRequest<{ ok: boolean }>(target, 'POST', `/api/v1/functions/${encodeURIComponent(name)}/invoke`, event);
-        printJson(result);
-        if (!result.ok) process.exitCode = 1;
+        const path = `/api/v1/functions/${encodeURIComponent(name)}/invoke?invocationType=${flags.invocationType}`;
+        if (flags.invocationType === 'RequestResponse') {
+          const result = await apiRequest<{ ok: boolean }>(target, 'POST', path, event);
+          printJson(result);
+          if (!result.ok) process.exitCode = 1;
+          return;
+        }
+        const accepted = await apiRequest<{ requestId: string } | undefined>(target, 'POST', path, event);
+        if (flags.invocationType === 'DryRun') console.log(`function '${name}' exists; it was not run`);
+        else printJson(accepted);
       }),
     );
 }

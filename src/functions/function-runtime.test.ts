@@ -91,6 +91,23 @@ test('a timeout fails that invocation only; the next one works', async (t) => {
   assert.equal(okValue(await runtime.invoke('faulty', { mode: 'ok' })), 'fine');
 });
 
+test('a busy loop is stopped at its timeout, and the next invocation works', async (t) => {
+  const { runtime } = await setup(t);
+  await runtime.deploy(await fixture('faulty.ts', { timeoutMs: 300 }));
+  const error = failure(await runtime.invoke('faulty', { mode: 'busy' }));
+  assert.deepEqual(error, { type: 'TimeoutError', message: 'Task timed out after 0.30 seconds' });
+  assert.equal(okValue(await runtime.invoke('faulty', { mode: 'ok' })), 'fine');
+});
+
+test('a function that runs out of memory fails alone: Runtime.OutOfMemory, while another invocation finishes and the next one works', async (t) => {
+  const { runtime } = await setup(t);
+  await runtime.deploy(await fixture('faulty.ts', { memorySizeMb: 64, timeoutMs: 60_000 }));
+  const [oom, concurrent] = await Promise.all([runtime.invoke('faulty', { mode: 'oom' }), runtime.invoke('faulty', { mode: 'slow' })]);
+  assert.equal(failure(oom).type, 'Runtime.OutOfMemory');
+  assert.equal(okValue(concurrent), 'slow but fine');
+  assert.equal(okValue(await runtime.invoke('faulty', { mode: 'ok' })), 'fine');
+});
+
 test('process.exit, uncaught exceptions and unhandled rejections fail only their invocation', async (t) => {
   const { runtime } = await setup(t);
   await runtime.deploy(await fixture('faulty.ts'));

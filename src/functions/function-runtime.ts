@@ -101,7 +101,8 @@ export class FunctionRuntime {
     this.#maxQueued = options.maxQueuedPerFunction ?? DEFAULT_MAX_QUEUED;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.#metrics = options.metrics;
-    this.#logs = options.logStore ?? new FunctionLogStore(options.logRetention);
+    // Logs are kept on disk by default, so they can be read after a restart (or a crash) as well.
+    this.#logs = options.logStore ?? new FunctionLogStore({ directory: path.join(options.dataDir, 'logs', 'functions'), ...options.logRetention });
     this.#asyncRetryDelayMs = options.asyncRetryDelayMs ?? DEFAULT_ASYNC_RETRY_DELAY_MS;
     this.#closing = new Promise((resolve) => (this.#signalClosing = resolve));
     this.#metrics?.observeFunctions(() => this.#concurrency());
@@ -201,7 +202,7 @@ export class FunctionRuntime {
     try {
       await Promise.all([...deployments.map((d) => d.pool.retire()), ...this.#background]);
     } finally {
-      this.#logs.close();
+      await this.#logs.close();
     }
   }
 

@@ -1,3 +1,6 @@
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LINE_OVERHEAD, MAX_LINE_LENGTH, FunctionLogStore, formatLogLine, type FunctionLogLine } from './log-store.js';
@@ -161,4 +164,54 @@ test('query by time, request id and limit', () => {
   assert.deepEqual(store.query('f', { limit: 2 }).map((l) => l.message), ['recent', 'newest'], 'the newest N, oldest first');
   assert.deepEqual(store.query('nope'), []);
   assert.equal(store.has('nope'), false);
+});
+
+test('with a directory, logs survive a restart: read back in order with their seq; a torn last line is skipped', async (t) => {
+  const directory = await mkdtemp(join(tmpdir(), 'sluice-fn-logs-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const first = new FunctionLogStore({ directory });
+  first.append('alert', 'r1', 'START', 'START RequestId: r1 Version: abc', 1_000);
+  first.append('alert', 'r1', 'INFO', 'humidity 32\tunder threshold', 1_001);
+  first.append('other', null as unknown as undefined, 'WARN', 'import-time line', 1_002);
+  await first.close();
+  // A crash in the middle of a write leaves part of a line behind.
+  await appendFile(join(directory, 'alert.ndjson'), '{"seq":3,"time":1003,"requ');
+
+  const second = new FunctionLogStore({ directory });
+  assert.deepEqual(second.query('alert'), [
+    { seq: 1, timestamp: new Date(1_000).toISOString(), requestId: 'r1', level: 'START', message: 'START RequestId: r1 Version: abc' },
+    { seq: 2, timestamp: new Date(1_001).toISOString(), requestId: 'r1', level: 'INFO', message: 'humidity 32\tunder threshold' },
+  ]);
+  assert.deepEqual(second.query('other').map((l) => [l.requestId, l.message]), [[null, 'import-time line']]);
+  second.append('alert', 'r2', 'INFO', 'after the restart');
+  assert.equal(second.query('alert').at(-1)?.seq, 3, 'numbering goes on');
+  await second.close();
+  assert.deepEqual(new FunctionLogStore({ directory }).query('alert').map((l) => l.message).at(-1), 'after the restart');
+});
+
+test('on disk a log is bounded too: the file is rewritten from the kept lines at twice the retention', async (t) => {
+  const directory = await mkdtemp(join(tmpdir(), 'sluice-fn-logs-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const store = new FunctionLogStore({ directory, maxLines: 10 });
+  for (let i = 1; i <= 95; i++) {
+    store.append('f', `r${i}`, 'INFO', `line ${i}`);
+    if (i % 7 === 0) await store.flush();
+  }
+  await store.close();
+  const fileLines = (await readFile(join(directory, 'f.ndjson'), 'utf8')).trimEnd().split('\n');
+  assert.ok(fileLines.length <= 20, `${fileLines.length} lines on disk`);
+  const reread = new FunctionLogStore({ directory, maxLines: 10 });
+  assert.deepEqual(reread.query('f').map((l) => l.message), Array.from({ length: 10 }, (_, i) => `line ${i + 86}`));
+});
+
+test('a runtime keeps its functions\' logs under <dataDir>/logs/functions, and a new runtime on the same dir reads them', async (t) => {
+  const { runtime, dataDir } = await setup(t);
+  await runtime.deploy(await fixture('echo.ts'));
+  const { requestId } = await runtime.invoke('echo', { greeting: 'hi' });
+  await runtime.close();
+  const reopened = new FunctionLogStore({ directory: join(dataDir, 'logs', 'functions') });
+  assert.deepEqual(
+    reopened.query('echo', { requestId }).map((l) => l.level).filter((level) => level === 'START' || level === 'END' || level === 'REPORT'),
+    ['START', 'END', 'REPORT'],
+  );
 });
