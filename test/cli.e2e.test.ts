@@ -43,7 +43,7 @@ test('deploy prints its plan, and deploying again changes nothing', async () => 
   const functions = JSON.parse((await cli('functions', 'list', '--json')).stdout) as Array<{ name: string }>;
   assert.deepEqual(functions.map((f) => f.name), ['humidity-alert']);
   const things = await cli('things');
-  assert.match(things.stdout, /^serverless-iot-backend-thing +location=greenhouse/m);
+  assert.match(things.stdout, /^serverless-iot-backend-thing +\S+ +location=greenhouse/m);
   const policies = JSON.parse((await cli('policies', '--json')).stdout) as Array<{ policyName: string; version: number }>;
   assert.deepEqual(policies.map((p) => [p.policyName, p.version]), [['serverless-iot-backend-policy', 1]]);
 });

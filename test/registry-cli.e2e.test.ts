@@ -2,7 +2,7 @@
  * The device registry from the command line, against a real server started
  * without --insecure: things, policies from a document file, certificates
  * written as the reference device reads them, the simulator over mutual TLS,
- * revocation, and certificates issued by a stack deploy.
+ * revocation, certificates issued by a stack deploy, and thing types.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -78,7 +78,7 @@ test('things: create with attributes, list (the bare command too), describe', as
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /^Created thing soil-thing \(arn:sluice:iot:local:000000000000:thing\/soil-thing\)$/m);
   const bare = await cli('things');
-  assert.match(bare.stdout, /^soil-thing +location=greenhouse row=3/m);
+  assert.match(bare.stdout, /^soil-thing +- +location=greenhouse row=3/m);
   const json = JSON.parse((await cli('things', 'list', '--json')).stdout) as Array<{ thingName: string; attributes: Record<string, string> }>;
   assert.deepEqual(json.find((t) => t.thingName === 'soil-thing')?.attributes, { location: 'greenhouse', row: '3' });
   const described = await cli('things', 'describe', 'soil-thing');
@@ -259,4 +259,89 @@ test('a stack issues its certificate on the first deploy only, writing the files
   );
   assert.equal(JSON.parse((await cli('things', '--json')).stdout).length, 0);
   assert.equal(JSON.parse((await cli('policies', '--json')).stdout).length, 0);
+});
+
+test('thing types: create, a thing of the type, things list filters, deprecate, delete only when deprecated and unused', async () => {
+  const created = await cli('thing-types', 'create', 'moisture-probe', '--description', 'soil moisture probes', '--searchable-attribute', 'site', '--searchable-attribute', 'row');
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /^Created thing type moisture-probe \(arn:sluice:iot:local:000000000000:thingtype\/moisture-probe\)$/m);
+  const same = await cli('thing-types', 'create', 'moisture-probe', '--description', 'soil moisture probes', '--searchable-attribute', 'site', '--searchable-attribute', 'row');
+  assert.equal(same.code, 0, same.stderr);
+  assert.match(same.stdout, /already exists with these properties/);
+  const other = await cli('thing-types', 'create', 'moisture-probe', '--description', 'something else');
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /already exists with other properties.*\[SLUICE_ERR_ALREADY_EXISTS\]/);
+  const updated = await cli('thing-types', 'update', 'moisture-probe', '--description', 'soil moisture probes, v2', '--searchable-attribute', 'site', '--searchable-attribute', 'row');
+  assert.equal(updated.code, 0, updated.stderr);
+  assert.match(updated.stdout, /^Updated thing type moisture-probe$/m);
+  const tooMany = await cli('thing-types', 'create', 'crowded', '--searchable-attribute', 'a', '--searchable-attribute', 'b', '--searchable-attribute', 'c', '--searchable-attribute', 'd');
+  assert.equal(tooMany.code, 1);
+  assert.match(tooMany.stderr, /thingTypeProperties\.searchableAttributes: at most 3 searchable attributes/);
+
+  const table = await cli('thing-types');
+  assert.match(table.stdout, /^NAME +STATUS +SEARCHABLE +DESCRIPTION$/m);
+  assert.match(table.stdout, /^moisture-probe +active +site,row +soil moisture probes, v2$/m);
+  const listed = JSON.parse((await cli('thing-types', 'list', '--json')).stdout) as Array<{ thingTypeName: string; thingTypeProperties: { searchableAttributes: string[] } }>;
+  assert.deepEqual(listed.map((t) => [t.thingTypeName, t.thingTypeProperties.searchableAttributes]), [['moisture-probe', ['site', 'row']]]);
+
+  const typed = await cli('things', 'create', 'probe-1', '--type', 'moisture-probe', '--attr', 'site=north-field');
+  assert.equal(typed.code, 0, typed.stderr);
+  assert.equal((await cli('things', 'create', 'probe-2', '--attr', 'site=north-barn')).code, 0);
+  const unknownType = await cli('things', 'create', 'probe-x', '--type', 'no-such-type');
+  assert.equal(unknownType.code, 1);
+  assert.match(unknownType.stderr, /thingTypeName: no thing type named 'no-such-type'; create it first \[SLUICE_ERR_REQUEST_INVALID\]/);
+
+  const thingNames = async (...filter: string[]) => {
+    const result = await cli('things', 'list', '--json', ...filter);
+    assert.equal(result.code, 0, result.stderr);
+    return (JSON.parse(result.stdout) as Array<{ thingName: string }>).map((t) => t.thingName).sort();
+  };
+  assert.deepEqual(await thingNames('--type', 'moisture-probe'), ['probe-1']);
+  assert.deepEqual(await thingNames('--attribute', 'site=north', '--prefix'), ['probe-1', 'probe-2']);
+  assert.deepEqual(await thingNames('--attribute', 'site=north-barn'), ['probe-2']);
+  assert.deepEqual(await thingNames('--attribute', 'site', '--type', 'moisture-probe'), ['probe-1']);
+  const prefixAlone = await cli('things', 'list', '--prefix');
+  assert.equal(prefixAlone.code, 1);
+  assert.match(prefixAlone.stderr, /--prefix needs --attribute NAME=VALUE/);
+  assert.match((await cli('things', 'list', '--type', 'moisture-probe')).stdout, /^probe-1 +moisture-probe +site=north-field/m);
+
+  const shown = await cli('thing-types', 'show', 'moisture-probe');
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^Searchable: +site, row$/m);
+  assert.match(shown.stdout, /^Status: +active$/m);
+  assert.match(shown.stdout, /^Things: +1$/m);
+
+  const deprecated = await cli('thing-types', 'deprecate', 'moisture-probe');
+  assert.equal(deprecated.code, 0, deprecated.stderr);
+  assert.match(deprecated.stdout, /Thing type moisture-probe is deprecated \(deprecated since \d{4}-/);
+  const refused = await cli('things', 'create', 'probe-3', '--type', 'moisture-probe');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /thing type 'moisture-probe' is deprecated .*a deprecated type takes no new things \[SLUICE_ERR_REQUEST_INVALID\]/);
+  const described = JSON.parse((await cli('thing-types', 'describe', 'moisture-probe', '--json')).stdout) as { thingTypeMetadata: { deprecated: boolean } };
+  assert.equal(described.thingTypeMetadata.deprecated, true);
+
+  const inUse = await cli('thing-types', 'delete', 'moisture-probe');
+  assert.equal(inUse.code, 1);
+  assert.match(inUse.stderr, /1 thing\(s\) still have it \(probe-1\).*\[SLUICE_ERR_IN_USE\]/);
+  // Re-created without --type, the thing no longer has the type.
+  assert.equal((await cli('things', 'create', 'probe-1', '--attr', 'site=north-field')).code, 0);
+  assert.deepEqual(await thingNames('--type', 'moisture-probe'), []);
+
+  const undone = await cli('thing-types', 'deprecate', 'moisture-probe', '--undo');
+  assert.equal(undone.code, 0, undone.stderr);
+  assert.match(undone.stdout, /no longer deprecated/);
+  const notDeprecated = await cli('thing-types', 'delete', 'moisture-probe');
+  assert.equal(notDeprecated.code, 1);
+  assert.match(notDeprecated.stderr, /deprecate it first.*\[SLUICE_ERR_IN_USE\]/);
+  assert.equal((await cli('thing-types', 'deprecate', 'moisture-probe')).code, 0);
+  const deleted = await cli('thing-types', 'delete', 'moisture-probe');
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.match(deleted.stdout, /^Deleted thing type moisture-probe$/m);
+  const gone = await cli('thing-types', 'show', 'moisture-probe');
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /no thing type named 'moisture-probe' \[SLUICE_ERR_NOT_FOUND\]/);
+  assert.deepEqual(JSON.parse((await cli('thing-types', '--json')).stdout), []);
+
+  assert.equal((await cli('things', 'delete', 'probe-1')).code, 0);
+  assert.equal((await cli('things', 'delete', 'probe-2')).code, 0);
 });

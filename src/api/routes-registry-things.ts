@@ -15,6 +15,28 @@ const putThingBody = z
   })
   .strict();
 
+/**
+ * ListThings' filters (AWS's): all that are given must hold. A value needs
+ * its attribute name, and a prefix match a value; `attributeName` alone
+ * lists the things that have the attribute.
+ */
+const listQuery = z
+  .object({
+    thingTypeName: z.string().min(1).max(128).optional(),
+    attributeName: z.string().min(1).max(128).optional(),
+    attributeValue: z.string().max(800).optional(),
+    usePrefixAttributeValue: z.enum(['true', 'false'], { message: "use 'true' or 'false'" }).optional(),
+  })
+  .strict()
+  .refine((q) => q.attributeValue === undefined || q.attributeName !== undefined, {
+    message: 'needs attributeName (the attribute whose value to match)',
+    path: ['attributeValue'],
+  })
+  .refine((q) => q.usePrefixAttributeValue !== 'true' || q.attributeValue !== undefined, {
+    message: 'needs attributeValue (the prefix to match)',
+    path: ['usePrefixAttributeValue'],
+  });
+
 /** AttachThingPrincipal: a certificate id or ARN, or `token/<tokenId>`. */
 const attachBody = z.object({ principal: z.string().min(1).max(512), exclusive: z.boolean().optional() }).strict();
 
@@ -26,7 +48,16 @@ const attachBody = z.object({ principal: z.string().min(1).max(512), exclusive: 
 export async function thingRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { registry } = deps;
 
-  app.get('/api/v1/things', async () => ({ things: await registry.listThings() }));
+  app.get('/api/v1/things', async (request) => {
+    const query = listQuery.parse(request.query ?? {});
+    const things = await registry.listThings({
+      ...(query.thingTypeName !== undefined ? { thingTypeName: query.thingTypeName } : {}),
+      ...(query.attributeName !== undefined ? { attributeName: query.attributeName } : {}),
+      ...(query.attributeValue !== undefined ? { attributeValue: query.attributeValue } : {}),
+      ...(query.usePrefixAttributeValue !== undefined ? { usePrefixAttributeValue: query.usePrefixAttributeValue === 'true' } : {}),
+    });
+    return { things };
+  });
 
   app.get('/api/v1/things/:name', async (request) => {
     const { name } = thingParams.parse(request.params);

@@ -70,6 +70,7 @@ test('things: create, replace attributes, describe with principals, list, delete
   });
   assert.equal(created.status, 201);
   assert.equal(created.body.thingArn, 'arn:sluice:iot:local:000000000000:thing/sensor-1');
+  assert.equal((await call('POST', '/api/v1/thing-types', { thingTypeName: 'soil' })).status, 201);
   const updated = await call('PUT', '/api/v1/things/sensor-1', { attributes: { room: 'shed' }, thingTypeName: 'soil' });
   assert.equal(updated.status, 200);
   const described = await call<{ attributes: Record<string, string>; thingTypeName: string; principals: unknown[] }>('GET', '/api/v1/things/sensor-1');
@@ -91,6 +92,200 @@ test('things: create, replace attributes, describe with principals, list, delete
   assert.equal((await call('DELETE', '/api/v1/things/sensor-1')).status, 200);
   assert.equal((await call<ErrorBody>('GET', '/api/v1/things/sensor-1')).status, 404);
   assert.equal((await call<ErrorBody>('DELETE', '/api/v1/things/sensor-1')).body.error.code, 'SLUICE_ERR_NOT_FOUND');
+});
+
+type ThingTypeBody = {
+  thingTypeName: string;
+  thingTypeId: string;
+  thingTypeArn: string;
+  thingTypeProperties: { thingTypeDescription?: string; searchableAttributes: string[] };
+  thingTypeMetadata: { deprecated: boolean; deprecationDate?: string; creationDate: string };
+};
+
+test('thing types: create (AWS CreateThingType), describe, list with its filter, put to update', async () => {
+  const created = await call<ThingTypeBody>('POST', '/api/v1/thing-types', {
+    thingTypeName: 'valve',
+    thingTypeProperties: { thingTypeDescription: 'irrigation valves', searchableAttributes: ['zone', 'model'] },
+  });
+  assert.equal(created.status, 201);
+  assert.equal(created.body.thingTypeArn, 'arn:sluice:iot:local:000000000000:thingtype/valve');
+  assert.match(created.body.thingTypeId, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(created.body.thingTypeProperties, { thingTypeDescription: 'irrigation valves', searchableAttributes: ['zone', 'model'] });
+  assert.equal(created.body.thingTypeMetadata.deprecated, false);
+  assert.ok(!Number.isNaN(Date.parse(created.body.thingTypeMetadata.creationDate)));
+
+  const again = await call<ThingTypeBody>('POST', '/api/v1/thing-types', {
+    thingTypeName: 'valve',
+    thingTypeProperties: { thingTypeDescription: 'irrigation valves', searchableAttributes: ['zone', 'model'] },
+  });
+  assert.equal(again.status, 200, 'the same properties again: the type, unchanged');
+  assert.equal(again.body.thingTypeId, created.body.thingTypeId);
+  const conflict = await call<ErrorBody>('POST', '/api/v1/thing-types', { thingTypeName: 'valve', thingTypeProperties: { thingTypeDescription: 'other' } });
+  assert.equal(conflict.status, 409);
+  assert.equal(conflict.body.error.code, 'SLUICE_ERR_ALREADY_EXISTS');
+  assert.match(conflict.body.error.message, /already exists with other properties/);
+
+  const described = await call<ThingTypeBody>('GET', '/api/v1/thing-types/valve', undefined, reader);
+  assert.equal(described.status, 200);
+  assert.deepEqual(described.body, created.body);
+  const missing = await call<ErrorBody>('GET', '/api/v1/thing-types/ghost');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.body.error.code, 'SLUICE_ERR_NOT_FOUND');
+  assert.match(missing.body.error.message, /no thing type named 'ghost'/);
+
+  const listed = await call<{ thingTypes: ThingTypeBody[] }>('GET', '/api/v1/thing-types', undefined, reader);
+  assert.ok(listed.body.thingTypes.some((t) => t.thingTypeName === 'valve'));
+  const filtered = await call<{ thingTypes: ThingTypeBody[] }>('GET', '/api/v1/thing-types?thingTypeName=valve');
+  assert.deepEqual(filtered.body.thingTypes.map((t) => t.thingTypeName), ['valve']);
+  const none = await call<{ thingTypes: ThingTypeBody[] }>('GET', '/api/v1/thing-types?thingTypeName=ghost');
+  assert.deepEqual(none.body.thingTypes, []);
+  const unknownQuery = await call<ErrorBody>('GET', '/api/v1/thing-types?name=valve');
+  assert.equal(unknownQuery.status, 400);
+
+  const put = await call<ThingTypeBody>('PUT', '/api/v1/thing-types/valve', { thingTypeProperties: { thingTypeDescription: 'valves, v2' } });
+  assert.equal(put.status, 200);
+  assert.equal(put.body.thingTypeId, created.body.thingTypeId, 'updated in place');
+  assert.deepEqual(put.body.thingTypeProperties, { thingTypeDescription: 'valves, v2', searchableAttributes: [] });
+  const putNew = await call<ThingTypeBody>('PUT', '/api/v1/thing-types/pump', {});
+  assert.equal(putNew.status, 200);
+  assert.deepEqual(putNew.body.thingTypeProperties, { searchableAttributes: [] });
+  assert.equal((await call('GET', '/api/v1/thing-types/pump')).status, 200);
+});
+
+test('thing types: invalid names and properties are 400 naming the field', async () => {
+  const tooMany = await call<ErrorBody>('POST', '/api/v1/thing-types', {
+    thingTypeName: 'crowded',
+    thingTypeProperties: { searchableAttributes: ['a', 'b', 'c', 'd'] },
+  });
+  assert.equal(tooMany.status, 400);
+  assert.equal(tooMany.body.error.place?.field, 'thingTypeProperties.searchableAttributes');
+  assert.match(tooMany.body.error.message, /at most 3 searchable attributes/);
+  const unknownProperty = await call<ErrorBody>('PUT', '/api/v1/thing-types/crowded', { thingTypeProperties: { description: 'x' } });
+  assert.equal(unknownProperty.status, 400);
+  const badName = await call<ErrorBody>('POST', '/api/v1/thing-types', { thingTypeName: 'bad name' });
+  assert.equal(badName.status, 400);
+  assert.equal(badName.body.error.place?.field, 'thingTypeName');
+  const badPutName = await call<ErrorBody>('PUT', '/api/v1/thing-types/bad%20name', {});
+  assert.equal(badPutName.status, 400);
+  assert.match(badPutName.body.error.message, /invalid thing type name 'bad name'/);
+  const noName = await call<ErrorBody>('POST', '/api/v1/thing-types', {});
+  assert.equal(noName.status, 400);
+  assert.equal(noName.body.error.place?.field, 'thingTypeName');
+  const badUndo = await call<ErrorBody>('POST', '/api/v1/thing-types/valve/deprecate', { undoDeprecate: 'yes' });
+  assert.equal(badUndo.status, 400);
+  assert.equal(badUndo.body.error.place?.field, 'undoDeprecate');
+  assert.equal((await call<ErrorBody>('GET', '/api/v1/thing-types/crowded')).status, 404, 'nothing was created');
+});
+
+test('a thing of an unknown or deprecated type is refused with 400 naming thingTypeName', async () => {
+  const unknown = await call<ErrorBody>('PUT', '/api/v1/things/typed-1', { thingTypeName: 'no-such-type' });
+  assert.equal(unknown.status, 400);
+  assert.equal(unknown.body.error.code, 'SLUICE_ERR_REQUEST_INVALID');
+  assert.equal(unknown.body.error.place?.field, 'thingTypeName');
+  assert.match(unknown.body.error.message, /thingTypeName: no thing type named 'no-such-type'; create it first/);
+  assert.equal((await call('GET', '/api/v1/things/typed-1')).status, 404, 'the thing was not created');
+
+  await call('POST', '/api/v1/thing-types', { thingTypeName: 'old-gauge' });
+  assert.equal((await call('PUT', '/api/v1/things/typed-1', { thingTypeName: 'old-gauge', attributes: { zone: 'a' } })).status, 201);
+  const deprecated = await call<ThingTypeBody>('POST', '/api/v1/thing-types/old-gauge/deprecate', {});
+  assert.equal(deprecated.status, 200);
+  assert.equal(deprecated.body.thingTypeMetadata.deprecated, true);
+  assert.ok(deprecated.body.thingTypeMetadata.deprecationDate);
+
+  const refused = await call<ErrorBody>('PUT', '/api/v1/things/typed-2', { thingTypeName: 'old-gauge' });
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body.error.place?.field, 'thingTypeName');
+  assert.match(refused.body.error.message, /thing type 'old-gauge' is deprecated/);
+  const keeps = await call<{ thingTypeName: string; attributes: Record<string, string> }>('PUT', '/api/v1/things/typed-1', {
+    thingTypeName: 'old-gauge',
+    attributes: { zone: 'b' },
+  });
+  assert.equal(keeps.status, 200, 'a thing that has the deprecated type keeps it');
+  assert.equal(keeps.body.thingTypeName, 'old-gauge');
+
+  const undone = await call<ThingTypeBody>('POST', '/api/v1/thing-types/old-gauge/deprecate', { undoDeprecate: true });
+  assert.equal(undone.body.thingTypeMetadata.deprecated, false);
+  assert.equal(undone.body.thingTypeMetadata.deprecationDate, undefined);
+  assert.equal((await call('PUT', '/api/v1/things/typed-2', { thingTypeName: 'old-gauge' })).status, 201);
+  assert.equal((await call<ErrorBody>('POST', '/api/v1/thing-types/ghost/deprecate', {})).status, 404);
+});
+
+test('thing types: delete needs a deprecated type that no thing has', async () => {
+  await call('POST', '/api/v1/thing-types', { thingTypeName: 'meter' });
+  await call('PUT', '/api/v1/things/meter-1', { thingTypeName: 'meter' });
+
+  const notDeprecated = await call<ErrorBody>('DELETE', '/api/v1/thing-types/meter');
+  assert.equal(notDeprecated.status, 409);
+  assert.equal(notDeprecated.body.error.code, 'SLUICE_ERR_IN_USE');
+  assert.match(notDeprecated.body.error.message, /deprecate it first/);
+
+  await call('POST', '/api/v1/thing-types/meter/deprecate', {});
+  const inUse = await call<ErrorBody>('DELETE', '/api/v1/thing-types/meter');
+  assert.equal(inUse.status, 409);
+  assert.equal(inUse.body.error.code, 'SLUICE_ERR_IN_USE');
+  assert.match(inUse.body.error.message, /1 thing\(s\) still have it \(meter-1\)/);
+
+  // Taking the type off the thing (a PUT without thingTypeName) frees the type.
+  await call('PUT', '/api/v1/things/meter-1', {});
+  const deleted = await app.inject({ method: 'DELETE', url: '/api/v1/thing-types/meter', headers: { authorization: `Bearer ${admin}` } });
+  assert.equal(deleted.statusCode, 204);
+  assert.equal(deleted.body, '');
+  assert.equal((await call('GET', '/api/v1/thing-types/meter')).status, 404);
+  const again = await call<ErrorBody>('DELETE', '/api/v1/thing-types/meter');
+  assert.equal(again.status, 404);
+  assert.match(again.body.error.message, /no thing type named 'meter'/);
+});
+
+test('thing types: a read-only token may list and describe, not create, update, deprecate or delete', async () => {
+  await call('POST', '/api/v1/thing-types', { thingTypeName: 'locked' });
+  const attempts: Array<[string, string, unknown]> = [
+    ['POST', '/api/v1/thing-types', { thingTypeName: 'by-reader' }],
+    ['PUT', '/api/v1/thing-types/locked', { thingTypeProperties: { thingTypeDescription: 'changed' } }],
+    ['POST', '/api/v1/thing-types/locked/deprecate', {}],
+    ['DELETE', '/api/v1/thing-types/locked', undefined],
+  ];
+  for (const [method, url, payload] of attempts) {
+    const answer = await call<ErrorBody>(method, url, payload, reader);
+    assert.equal(answer.status, 403, `${method} ${url}`);
+    assert.equal(answer.body.error.code, 'SLUICE_ERR_FORBIDDEN');
+  }
+  const locked = await call<ThingTypeBody>('GET', '/api/v1/thing-types/locked', undefined, reader);
+  assert.equal(locked.status, 200);
+  assert.deepEqual(locked.body.thingTypeProperties, { searchableAttributes: [] });
+  assert.equal(locked.body.thingTypeMetadata.deprecated, false);
+  assert.equal((await call('GET', '/api/v1/thing-types/by-reader')).status, 404);
+});
+
+test('GET /things filters by type and attribute (AWS ListThings); bad combinations are 400 naming the field', async () => {
+  await call('POST', '/api/v1/thing-types', { thingTypeName: 'probe' });
+  await call('PUT', '/api/v1/things/probe-1', { thingTypeName: 'probe', attributes: { site: 'north-field', row: '1' } });
+  await call('PUT', '/api/v1/things/probe-2', { thingTypeName: 'probe', attributes: { site: 'north-barn' } });
+  await call('PUT', '/api/v1/things/probe-3', { attributes: { site: 'south-field', row: '2' } });
+  const names = async (query: string) => {
+    const answer = await call<{ things: Array<{ thingName: string }> }>('GET', `/api/v1/things?${query}`, undefined, reader);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    return answer.body.things.map((t) => t.thingName).filter((n) => n.startsWith('probe-')).sort();
+  };
+  assert.deepEqual(await names('thingTypeName=probe'), ['probe-1', 'probe-2']);
+  assert.deepEqual(await names('attributeName=row'), ['probe-1', 'probe-3']);
+  assert.deepEqual(await names('attributeName=site&attributeValue=north-field'), ['probe-1']);
+  assert.deepEqual(await names('attributeName=site&attributeValue=north&usePrefixAttributeValue=true'), ['probe-1', 'probe-2']);
+  assert.deepEqual(await names('attributeName=site&attributeValue=north&usePrefixAttributeValue=false'), []);
+  assert.deepEqual(await names('thingTypeName=probe&attributeName=row'), ['probe-1']);
+  assert.deepEqual(await names('thingTypeName=ghost'), []);
+
+  const bad = async (query: string, field: string, message: RegExp) => {
+    const answer = await call<ErrorBody>('GET', `/api/v1/things?${query}`);
+    assert.equal(answer.status, 400, query);
+    assert.equal(answer.body.error.code, 'SLUICE_ERR_REQUEST_INVALID');
+    assert.equal(answer.body.error.place?.field, field, query);
+    assert.match(answer.body.error.message, message);
+  };
+  await bad('attributeValue=x', 'attributeValue', /^attributeValue: needs attributeName/);
+  await bad('attributeName=site&usePrefixAttributeValue=true', 'usePrefixAttributeValue', /^usePrefixAttributeValue: needs attributeValue/);
+  await bad('attributeName=site&attributeValue=n&usePrefixAttributeValue=yes', 'usePrefixAttributeValue', /'true' or 'false'/);
+  await bad('attributeName=', 'attributeName', /attributeName/);
+  await bad('type=probe', '', /type/);
 });
 
 test('policies: create, new default version, describe with versions and targets, warnings, delete', async () => {

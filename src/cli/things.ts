@@ -40,6 +40,24 @@ export async function exists(request: Promise<unknown>): Promise<boolean> {
   }
 }
 
+/** `--type`, `--attribute NAME[=VALUE]` and `--prefix` as ListThings' query (`?thingTypeName=…&attributeName=…`). */
+function listQuery(flags: { type?: string; attribute?: string; prefix: boolean }): string {
+  const query = new URLSearchParams();
+  if (flags.type !== undefined) query.set('thingTypeName', flags.type);
+  if (flags.attribute !== undefined) {
+    const at = flags.attribute.indexOf('=');
+    if (at === 0) throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', `--attribute expects NAME or NAME=VALUE, got '${flags.attribute}'`);
+    query.set('attributeName', at < 0 ? flags.attribute : flags.attribute.slice(0, at));
+    if (at > 0) query.set('attributeValue', flags.attribute.slice(at + 1));
+  }
+  if (flags.prefix) {
+    if (!query.has('attributeValue')) throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', '--prefix needs --attribute NAME=VALUE (VALUE is the prefix)');
+    query.set('usePrefixAttributeValue', 'true');
+  }
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}
+
 function formatAttributes(attributes: Record<string, string>): string {
   return Object.entries(attributes)
     .map(([k, v]) => `${k}=${v}`)
@@ -52,16 +70,20 @@ export function registerThingCommands(program: Command, connection: () => Connec
 
   things
     .command('list', { isDefault: true })
-    .description('list things with their attributes')
+    .description('list things with their type and attributes, optionally only those of a type or with an attribute')
+    .option('--type <thingTypeName>', 'only things of this thing type')
+    .option('--attribute <name[=value]>', 'only things that have the attribute (with =VALUE: with that value)')
+    .option('--prefix', 'with --attribute NAME=VALUE: VALUE is a prefix of the attribute\'s value', false)
     .option('--json', 'print as JSON', false)
     .action(
-      action(async (flags: { json: boolean }) => {
+      action(async (flags: { type?: string; attribute?: string; prefix: boolean; json: boolean }) => {
+        const query = listQuery(flags);
         const target = await resolveServer(connection());
-        const { things: list } = await apiRequest<{ things: Thing[] }>(target, 'GET', '/api/v1/things');
+        const { things: list } = await apiRequest<{ things: Thing[] }>(target, 'GET', `/api/v1/things${query}`);
         if (flags.json) return printJson(list);
         printTable(
-          ['NAME', 'ATTRIBUTES', 'UPDATED'],
-          list.map((t) => [t.thingName, formatAttributes(t.attributes), t.updatedAt]),
+          ['NAME', 'TYPE', 'ATTRIBUTES', 'UPDATED'],
+          list.map((t) => [t.thingName, t.thingTypeName ?? '-', formatAttributes(t.attributes), t.updatedAt]),
         );
       }),
     );

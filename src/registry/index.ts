@@ -14,6 +14,7 @@ export type {
   Thing,
   ThingDescription,
   PutThingOptions,
+  ListThingsOptions,
   Policy,
   PolicyVersion,
   RegistryChange,
@@ -57,3 +58,5 @@ export { parsePrincipal, THING_PRINCIPAL_TYPES, TOKEN_PRINCIPAL } from './attach
 export type { Principal, ThingPrincipal, PrincipalThing, ThingPrincipalType, AttachThingPrincipalOptions } from './attachments.js';
 export { CertificateAuthority, CA_CERTIFICATE_FILE, CA_KEY_FILE, DEFAULT_SERVER_HOSTS, KEY_ALGORITHMS, generateKeyPair } from './ca/index.js';
 export type { KeyAlgorithm, GeneratedKeyPair, ServerCertificate, IssuedCertificate } from './ca/index.js';
+export { THING_TYPE_NAME, MAX_SEARCHABLE_ATTRIBUTES, MAX_THING_TYPE_DESCRIPTION, thingTypeArn, thingTypePropertiesSchema } from './thing-types.js';
+export type { ThingType, ThingTypeProperties, ThingTypeMetadata } from './thing-types.js';

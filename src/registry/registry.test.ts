@@ -31,6 +31,7 @@ test('things are stored with attributes and re-putting keeps createdAt', async (
 
 test('things have an optional type, describeThing lists principals, and attribute changes are announced', async () => {
   const { registry, changes } = await harness();
+  await registry.createThingType('Pump');
   await registry.putThing('pump-1', { site: 'north' }, { thingTypeName: 'Pump' });
   assert.deepEqual(changes, [], 'a new thing has nothing attached: no event');
   await registry.putThing('pump-1', { site: 'south' }, { thingTypeName: 'Pump' });
@@ -49,6 +50,78 @@ test('things have an optional type, describeThing lists principals, and attribut
   assert.equal(await registry.deleteThing('pump-1'), true);
   assert.equal(await registry.deleteThing('pump-1'), false);
   assert.deepEqual(changes.at(-1), { type: 'thing.deleted', thingName: 'pump-1' });
+});
+
+test('thing types: AWS shape, idempotent create, at most three searchable attributes', async () => {
+  let now = 1_000;
+  const registry = new Registry(createMemoryStateStore(), { now: () => now });
+  const created = await registry.createThingType('SoilSensor', { thingTypeDescription: 'capacitive soil moisture', searchableAttributes: ['site', 'bed'] });
+  assert.equal(created.thingTypeName, 'SoilSensor');
+  assert.equal(created.thingTypeArn, 'arn:sluice:iot:local:000000000000:thingtype/SoilSensor');
+  assert.match(created.thingTypeId, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(created.thingTypeProperties, { thingTypeDescription: 'capacitive soil moisture', searchableAttributes: ['site', 'bed'] });
+  assert.deepEqual(created.thingTypeMetadata, { deprecated: false, creationDate: new Date(1_000).toISOString() });
+  assert.deepEqual(await registry.createThingType('SoilSensor', { thingTypeDescription: 'capacitive soil moisture', searchableAttributes: ['site', 'bed'] }), created, 'same properties: the existing type');
+  await assert.rejects(registry.createThingType('SoilSensor', { thingTypeDescription: 'other' }), code('SLUICE_ERR_ALREADY_EXISTS'));
+  await assert.rejects(registry.createThingType('T', { searchableAttributes: ['a', 'b', 'c', 'd'] }), /searchableAttributes: at most 3/);
+  await assert.rejects(registry.createThingType('T', { searchableAttributes: ['a', 'a'] }), /must not repeat/);
+  await assert.rejects(registry.createThingType('T', { thingTypeDescription: 'x'.repeat(2029) }), /thingTypeDescription: at most 2028/);
+  await assert.rejects(registry.createThingType('bad type'), /invalid thing type name/);
+  await assert.rejects(registry.createThingType('T', { colour: 'red' } as never), /colour/);
+
+  now = 2_000;
+  const updated = await registry.putThingType('SoilSensor', { thingTypeDescription: 'resistive' });
+  assert.deepEqual(updated.thingTypeProperties, { thingTypeDescription: 'resistive', searchableAttributes: [] });
+  assert.equal(updated.thingTypeId, created.thingTypeId);
+  assert.equal(updated.thingTypeMetadata.creationDate, created.thingTypeMetadata.creationDate);
+  assert.deepEqual((await registry.listThingTypes()).map((t) => t.thingTypeName), ['SoilSensor']);
+  assert.equal(await registry.describeThingType('nope'), undefined);
+  assert.equal(await registry.describeThingType('bad name!'), undefined);
+});
+
+test('thing types: a thing takes only an existing, non-deprecated type; delete needs deprecation and no things', async () => {
+  let now = 1_000;
+  const registry = new Registry(createMemoryStateStore(), { now: () => now });
+  await assert.rejects(registry.putThing('s1', {}, { thingTypeName: 'SoilSensor' }), /thing 's1': thingTypeName: no thing type named 'SoilSensor'/);
+  assert.equal(await registry.getThing('s1'), undefined, 'the refused thing was not stored');
+  await registry.createThingType('SoilSensor');
+  await registry.putThing('s1', { site: 'north' }, { thingTypeName: 'SoilSensor' });
+
+  now = 5_000;
+  const deprecated = await registry.deprecateThingType('SoilSensor');
+  assert.deepEqual(deprecated.thingTypeMetadata, { deprecated: true, deprecationDate: new Date(5_000).toISOString(), creationDate: new Date(1_000).toISOString() });
+  await assert.rejects(registry.putThing('s2', {}, { thingTypeName: 'SoilSensor' }), /thing type 'SoilSensor' is deprecated/);
+  await registry.putThing('s1', { site: 'south' }, { thingTypeName: 'SoilSensor' });
+  assert.equal((await registry.getThing('s1'))?.attributes['site'], 'south', 'a thing that has a deprecated type keeps it and can still be updated');
+
+  await assert.rejects(registry.deleteThingType('SoilSensor'), /1 thing\(s\) still have it \(s1\)/);
+  const undone = await registry.deprecateThingType('SoilSensor', { undoDeprecate: true });
+  assert.deepEqual(undone.thingTypeMetadata, { deprecated: false, creationDate: new Date(1_000).toISOString() });
+  await registry.putThing('s2', {}, { thingTypeName: 'SoilSensor' });
+  await assert.rejects(registry.deleteThingType('SoilSensor'), /deprecate it first/);
+
+  await registry.putThing('s1', { site: 'south' });
+  await registry.deleteThing('s2');
+  await registry.deprecateThingType('SoilSensor');
+  assert.equal(await registry.deleteThingType('SoilSensor'), true);
+  assert.equal(await registry.deleteThingType('SoilSensor'), false);
+  await assert.rejects(registry.deprecateThingType('SoilSensor'), code('SLUICE_ERR_NOT_FOUND'));
+});
+
+test('listThings filters by type and by attribute, exact or by prefix', async () => {
+  const registry = new Registry(createMemoryStateStore());
+  await registry.createThingType('SoilSensor');
+  await registry.putThing('s1', { site: 'north-1' }, { thingTypeName: 'SoilSensor' });
+  await registry.putThing('s2', { site: 'north-2' });
+  await registry.putThing('s3', { bed: '7' }, { thingTypeName: 'SoilSensor' });
+  const names = async (options: Parameters<Registry['listThings']>[0]) => (await registry.listThings(options)).map((t) => t.thingName);
+  assert.deepEqual(await names({ thingTypeName: 'SoilSensor' }), ['s1', 's3']);
+  assert.deepEqual(await names({ attributeName: 'site' }), ['s1', 's2']);
+  assert.deepEqual(await names({ attributeName: 'site', attributeValue: 'north-2' }), ['s2']);
+  assert.deepEqual(await names({ attributeName: 'site', attributeValue: 'north', usePrefixAttributeValue: true }), ['s1', 's2']);
+  assert.deepEqual(await names({ attributeName: 'site', attributeValue: 'north', usePrefixAttributeValue: true, thingTypeName: 'SoilSensor' }), ['s1']);
+  assert.deepEqual(await names({ attributeName: 'constructor' }), [], 'only the thing\'s own attributes');
+  await assert.rejects(registry.listThings({ attributeValue: 'x' }), /attributeValue needs attributeName/);
 });
 
 test('policies are validated and versioned only when the document changes', async () => {

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   ARN_ACCOUNT,
@@ -51,6 +51,15 @@ import {
   type KeysAndCertificate,
   type RegisteredCertificate,
 } from './certificates.js';
+import {
+  THING_TYPE_NAME,
+  presentThingType,
+  samePropertiesAs,
+  thingTypePropertiesSchema,
+  type StoredThingType,
+  type ThingType,
+  type ThingTypeProperties,
+} from './thing-types.js';
 
 export const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 export const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
@@ -69,7 +78,7 @@ export interface Thing {
   thingName: string;
   thingArn: string;
   attributes: Record<string, string>;
-  /** Not checked against thing types (Sluice does not model them yet). */
+  /** A thing type of the registry's; it existed and was not deprecated when the thing took it. */
   thingTypeName?: string;
   createdAt: string;
   updatedAt: string;
@@ -81,7 +90,17 @@ export interface ThingDescription extends Thing {
 }
 
 export interface PutThingOptions {
+  /** Must name an existing thing type, not deprecated unless the thing already has it. Omitted: the thing has no type. */
   thingTypeName?: string;
+}
+
+/** ListThings' filters (AWS's); all of them must hold. */
+export interface ListThingsOptions {
+  thingTypeName?: string;
+  attributeName?: string;
+  /** With attributeName: the attribute's value (its prefix with usePrefixAttributeValue). Without it, things that have the attribute. */
+  attributeValue?: string;
+  usePrefixAttributeValue?: boolean;
 }
 
 export interface Policy {
@@ -123,6 +142,7 @@ export type RegistryChange =
   | { type: 'thing.attached'; thingName: string; principal: string; thingPrincipalType: ThingPrincipalType }
   | { type: 'thing.detached'; thingName: string; principal: string }
   | { type: 'thing.updated'; thingName: string }
+
   | { type: 'thing.deleted'; thingName: string };
 
 export type RegistryChangeListener = (change: RegistryChange) => void;
@@ -234,7 +254,18 @@ const attributesSchema = z
     }
     if (Object.keys(attributes).length > 50) context.addIssue({ code: 'custom', message: 'at most 50 attributes' });
   });
-const putThingOptionsSchema = z.object({ thingTypeName: z.string().regex(THING_NAME, 'use 1-128 of [a-zA-Z0-9:_-]').optional() }).strict();
+const putThingOptionsSchema = z.object({ thingTypeName: z.string().regex(THING_TYPE_NAME, 'use 1-128 of [a-zA-Z0-9:_-]').optional() }).strict();
+const listThingsSchema = z
+  .object({
+    thingTypeName: z.string().optional(),
+    attributeName: z.string().min(1).optional(),
+    attributeValue: z.string().optional(),
+    usePrefixAttributeValue: z.boolean().optional(),
+  })
+  .strict()
+  .refine((o) => o.attributeValue === undefined || o.attributeName !== undefined, { message: 'attributeValue needs attributeName', path: ['attributeValue'] })
+  .refine((o) => !o.usePrefixAttributeValue || o.attributeValue !== undefined, { message: 'usePrefixAttributeValue needs attributeValue', path: ['usePrefixAttributeValue'] });
+const deprecateThingTypeSchema = z.object({ undoDeprecate: z.boolean().optional() }).strict();
 const createKeysSchema = z
   .object({ keyAlgorithm: z.enum(KEY_ALGORITHMS).optional(), setAsActive: z.boolean().optional(), commonName: commonNameSchema.optional() })
   .strict();
@@ -282,6 +313,7 @@ export function policyArn(policyName: string): string {
  */
 export class Registry {
   readonly #things: DocumentCollection<StoredThing>;
+  readonly #thingTypes: DocumentCollection<StoredThingType>;
   readonly #policies: DocumentCollection<StoredPolicy | LegacyPolicy>;
   readonly #certificates: DocumentCollection<CertificateRecord>;
   readonly #caCertificates: DocumentCollection<CaCertificateRecord>;
@@ -297,6 +329,7 @@ export class Registry {
   constructor(state: StateStore, options: RegistryOptions | Clock = {}) {
     const resolved: RegistryOptions = 'now' in options ? { clock: options } : options;
     this.#things = state.collection<StoredThing>('registry.things');
+    this.#thingTypes = state.collection<StoredThingType>('registry.thingTypes');
     this.#policies = state.collection<StoredPolicy | LegacyPolicy>('registry.policies');
     this.#certificates = state.collection<CertificateRecord>('registry.certificates');
     this.#caCertificates = state.collection<CaCertificateRecord>('registry.caCertificates');
@@ -342,6 +375,7 @@ export class Registry {
     return this.#exclusive(async () => {
       const now = this.#nowIso();
       const existing = await this.#things.get(thingName);
+      if (thingTypeName !== undefined && thingTypeName !== existing?.thingTypeName) await this.#requireAssignableType(thingName, thingTypeName);
       const changed =
         existing !== undefined && (JSON.stringify(sortedEntries(existing.attributes)) !== JSON.stringify(sortedEntries(attrs)) || existing.thingTypeName !== thingTypeName);
       const thing: StoredThing = {
@@ -388,8 +422,94 @@ export class Registry {
     return { ...thing, principals: await this.#thingPrincipals(thingName) };
   }
 
-  async listThings(): Promise<Thing[]> {
-    return (await this.#things.list()).map((entry) => presentThing(entry.doc));
+  /** ListThings, optionally filtered by type and by an attribute (AWS's filters). */
+  async listThings(options: ListThingsOptions = {}): Promise<Thing[]> {
+    const filter = parseInput(listThingsSchema, options, 'listThings');
+    return (await this.#things.list()).map((entry) => entry.doc).filter((thing) => thingMatches(thing, filter)).map(presentThing);
+  }
+
+  // ----------------------------------------------------------- thing types
+
+  /** CreateThingType: creating one that exists with the same properties returns it; with other properties it is a conflict. */
+  async createThingType(thingTypeName: string, properties: ThingTypeProperties = {}): Promise<ThingType> {
+    assertThingTypeName(thingTypeName);
+    const parsed = parseInput(thingTypePropertiesSchema, properties, `thing type '${thingTypeName}' thingTypeProperties`);
+    return this.#exclusive(async () => {
+      const existing = await this.#thingTypes.get(thingTypeName);
+      if (existing) {
+        if (samePropertiesAs(existing.properties, parsed)) return presentThingType(existing);
+        throw new SluiceError('SLUICE_ERR_ALREADY_EXISTS', `thing type '${thingTypeName}' already exists with other properties; use update (or put) to change them`);
+      }
+      return presentThingType(await this.#writeNewThingType(thingTypeName, parsed));
+    });
+  }
+
+  /**
+   * Creates the thing type or replaces its properties (AWS's UpdateThingType;
+   * what a stack deploy wants). Deprecation is left as it is: that is an
+   * operator's decision, made with deprecateThingType.
+   */
+  async putThingType(thingTypeName: string, properties: ThingTypeProperties = {}): Promise<ThingType> {
+    assertThingTypeName(thingTypeName);
+    const parsed = parseInput(thingTypePropertiesSchema, properties, `thing type '${thingTypeName}' thingTypeProperties`);
+    return this.#exclusive(async () => {
+      const existing = await this.#thingTypes.get(thingTypeName);
+      if (!existing) return presentThingType(await this.#writeNewThingType(thingTypeName, parsed));
+      if (samePropertiesAs(existing.properties, parsed)) return presentThingType(existing);
+      const updated: StoredThingType = { ...existing, properties: parsed };
+      await this.#thingTypes.put(thingTypeName, updated);
+      return presentThingType(updated);
+    });
+  }
+
+  async describeThingType(thingTypeName: string): Promise<ThingType | undefined> {
+    if (!THING_TYPE_NAME.test(thingTypeName)) return undefined;
+    const stored = await this.#thingTypes.get(thingTypeName);
+    return stored ? presentThingType(stored) : undefined;
+  }
+
+  async listThingTypes(): Promise<ThingType[]> {
+    return (await this.#thingTypes.list()).map((entry) => presentThingType(entry.doc));
+  }
+
+  /** DeprecateThingType: no new thing may take the type; things that have it keep it. `undoDeprecate` reverses it. */
+  async deprecateThingType(thingTypeName: string, options: { undoDeprecate?: boolean } = {}): Promise<ThingType> {
+    assertThingTypeName(thingTypeName);
+    const { undoDeprecate = false } = parseInput(deprecateThingTypeSchema, options, `thing type '${thingTypeName}'`);
+    return this.#exclusive(async () => {
+      const existing = await this.#requireThingType(thingTypeName);
+      if (existing.deprecated === !undoDeprecate) return presentThingType(existing);
+      const { deprecationDate: _previous, ...rest } = existing;
+      const updated: StoredThingType = undoDeprecate ? { ...rest, deprecated: false } : { ...rest, deprecated: true, deprecationDate: this.#nowIso() };
+      await this.#thingTypes.put(thingTypeName, updated);
+      return presentThingType(updated);
+    });
+  }
+
+  /**
+   * DeleteThingType: only a deprecated type that no thing has (AWS's rule,
+   * without its five-minute wait after deprecation: there is no fleet-wide
+   * cache here for the wait to drain). Returns whether a type was deleted.
+   */
+  async deleteThingType(thingTypeName: string): Promise<boolean> {
+    assertThingTypeName(thingTypeName);
+    return this.#exclusive(async () => {
+      const existing = await this.#thingTypes.get(thingTypeName);
+      if (!existing) return false;
+      if (!existing.deprecated) {
+        throw new SluiceError('SLUICE_ERR_IN_USE', `cannot delete thing type '${thingTypeName}': deprecate it first (AWS IoT's rule; no new thing can take it then)`);
+      }
+      const users = (await this.#things.list()).filter((entry) => entry.doc.thingTypeName === thingTypeName).map((entry) => entry.id);
+      if (users.length > 0) {
+        const shown = users.slice(0, 5).join(', ') + (users.length > 5 ? `, and ${users.length - 5} more` : '');
+        throw new SluiceError(
+          'SLUICE_ERR_IN_USE',
+          `cannot delete thing type '${thingTypeName}': ${users.length} thing(s) still have it (${shown}); change or delete them first`,
+          { details: { things: users } },
+        );
+      }
+      return this.#thingTypes.delete(thingTypeName);
+    });
   }
 
   // -------------------------------------------------------------- policies
@@ -1004,6 +1124,35 @@ export class Registry {
     return new Date(this.#clock.now()).toISOString();
   }
 
+  async #writeNewThingType(thingTypeName: string, properties: ThingTypeProperties): Promise<StoredThingType> {
+    const stored: StoredThingType = { thingTypeName, thingTypeId: randomUUID(), properties, deprecated: false, creationDate: this.#nowIso() };
+    await this.#thingTypes.put(thingTypeName, stored);
+    return stored;
+  }
+
+  async #requireThingType(thingTypeName: string): Promise<StoredThingType> {
+    const stored = await this.#thingTypes.get(thingTypeName);
+    if (!stored) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `no thing type named '${thingTypeName}'`, { place: { field: 'thingTypeName' } });
+    return stored;
+  }
+
+  /** A thing may take a type that exists and is not deprecated. */
+  async #requireAssignableType(thingName: string, thingTypeName: string): Promise<void> {
+    const type = await this.#thingTypes.get(thingTypeName);
+    if (!type) {
+      throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', `thing '${thingName}': thingTypeName: no thing type named '${thingTypeName}'; create it first`, {
+        place: { field: 'thingTypeName' },
+      });
+    }
+    if (type.deprecated) {
+      throw new SluiceError(
+        'SLUICE_ERR_REQUEST_INVALID',
+        `thing '${thingName}': thingTypeName: thing type '${thingTypeName}' is deprecated (since ${type.deprecationDate ?? 'unknown'}); a deprecated type takes no new things`,
+        { place: { field: 'thingTypeName' } },
+      );
+    }
+  }
+
   #requireCa(operation: string): CertificateAuthority {
     if (!this.#ca) throw new SluiceError('SLUICE_ERR_INTERNAL', `${operation}: this registry was created without the built-in CA`);
     return this.#ca;
@@ -1173,6 +1322,23 @@ function assertThingName(thingName: string): void {
   if (typeof thingName !== 'string' || !THING_NAME.test(thingName)) {
     throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', `invalid thing name '${String(thingName)}': use 1-128 of [a-zA-Z0-9:_-]`, { place: { field: 'thingName' } });
   }
+}
+
+function assertThingTypeName(thingTypeName: string): void {
+  if (typeof thingTypeName !== 'string' || !THING_TYPE_NAME.test(thingTypeName)) {
+    throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', `invalid thing type name '${String(thingTypeName)}': use 1-128 of [a-zA-Z0-9:_-]`, {
+      place: { field: 'thingTypeName' },
+    });
+  }
+}
+
+function thingMatches(thing: StoredThing, filter: ListThingsOptions): boolean {
+  if (filter.thingTypeName !== undefined && thing.thingTypeName !== filter.thingTypeName) return false;
+  if (filter.attributeName === undefined) return true;
+  if (!Object.hasOwn(thing.attributes, filter.attributeName)) return false;
+  const value = thing.attributes[filter.attributeName] ?? '';
+  if (filter.attributeValue === undefined) return true;
+  return filter.usePrefixAttributeValue ? value.startsWith(filter.attributeValue) : value === filter.attributeValue;
 }
 
 function assertPolicyName(policyName: string): void {
