@@ -15,6 +15,7 @@ import type {
   StackTarget,
   SubscriptionSpec,
   ThingSpec,
+  ThingTypeSpec,
   TopicSpec,
 } from '../stack/index.js';
 import type { ObjectStore } from '../storage/index.js';
@@ -87,6 +88,26 @@ export function createStackTarget(deps: StackTargetDeps): StackTarget {
     async deleteRule(name) {
       deps.rules.delete(name);
     },
+    async putThingType(name, spec: ThingTypeSpec) {
+      await deps.registry.putThingType(name, {
+        ...(spec.description !== undefined ? { thingTypeDescription: spec.description } : {}),
+        searchableAttributes: [...spec.searchableAttributes],
+      });
+    },
+    async deleteThingType(name) {
+      const existing = await deps.registry.describeThingType(name);
+      if (!existing) return;
+      // AWS IoT's rule: deprecate, then delete (refused while a thing still has the type).
+      const deprecatedBefore = existing.thingTypeMetadata.deprecated;
+      if (!deprecatedBefore) await deps.registry.deprecateThingType(name);
+      try {
+        await deps.registry.deleteThingType(name);
+      } catch (error) {
+        // Left as it was: a deprecated type would refuse new things of a stack that keeps it after all.
+        if (!deprecatedBefore) await deps.registry.deprecateThingType(name, { undoDeprecate: true }).catch(() => undefined);
+        throw error;
+      }
+    },
     async putThing(name, spec: ThingSpec) {
       await deps.registry.putThing(name, spec.attributes, spec.thingTypeName !== undefined ? { thingTypeName: spec.thingTypeName } : {});
     },
@@ -130,6 +151,8 @@ export function createStackTarget(deps: StackTargetDeps): StackTarget {
           return (await deps.registry.listThings()).some((t) => t.thingName === name);
         case 'policy':
           return (await deps.registry.listPolicies()).some((p) => p.policyName === name);
+        case 'thingType':
+          return (await deps.registry.describeThingType(name)) !== undefined;
         case 'topic':
           return (await deps.notify.listTopics()).some((t) => t.name === name);
         case 'subscription':

@@ -40,6 +40,8 @@ export async function putResource(target: StackTarget, resource: StackResource, 
       return done(target.putFunction(resource.name, resource.spec));
     case 'policy':
       return done(target.putPolicy(resource.name, resource.spec));
+    case 'thingType':
+      return done(target.putThingType(resource.name, resource.spec));
     case 'thing':
       return done(target.putThing(resource.name, resource.spec));
     case 'rule':
@@ -70,6 +72,8 @@ export async function deleteResource(target: StackTarget, resource: DeployedReso
       return target.deleteFunction(resource.name);
     case 'policy':
       return target.deletePolicy(resource.name);
+    case 'thingType':
+      return target.deleteThingType(resource.name);
     case 'thing':
       return target.deleteThing(resource.name);
     case 'rule':

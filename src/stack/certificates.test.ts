@@ -102,7 +102,7 @@ test('stack policies are checked by the registry\'s policy engine, with the line
   ].join('\n');
   assert.ok(parseStack({ fileName: 'r.yaml', source: rich }, {}).policies.p);
   // Thing types and attribute names as AWS IoT has them.
-  const things = parseStack({ fileName: 't.yaml', source: 'stack: t\nthings:\n  t1:\n    thingTypeName: soil\n    attributes: { room: shed }\n' }, {});
+  const things = parseStack({ fileName: 't.yaml', source: 'stack: t\nthingTypes:\n  soil: {}\nthings:\n  t1:\n    thingTypeName: soil\n    attributes: { room: shed }\n' }, {});
   assert.deepEqual(things.things.t1, { attributes: { room: 'shed' }, thingTypeName: 'soil' });
   const badAttribute = place(() => parseStack({ fileName: 't.yaml', source: 'stack: t\nthings:\n  t1:\n    attributes: { "a b": x }\n' }, {}));
   assert.equal(badAttribute.field, 'things.t1.attributes.a b');

@@ -59,6 +59,7 @@ export function parseStackLocated(src: StackSource, params: Record<string, strin
     topics: stack.topics,
     functions: stack.functions,
     rules,
+    thingTypes: stack.thingTypes,
     things: stack.things,
     policies: stack.policies,
     certificates: stack.certificates,
@@ -79,7 +80,7 @@ export function parseStackLocated(src: StackSource, params: Record<string, strin
   return { definition: deepFreeze(definition), locator, tests: deepFreeze(tests) };
 }
 
-const SECTIONS = ['parameters', 'buckets', 'topics', 'functions', 'rules', 'things', 'policies', 'certificates'];
+const SECTIONS = ['parameters', 'buckets', 'topics', 'functions', 'rules', 'thingTypes', 'things', 'policies', 'certificates'];
 
 function requireMap(value: unknown, locator: StackLocator): Record<string, unknown> {
   if (value && typeof value === 'object' && !Array.isArray(value)) {

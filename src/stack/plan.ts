@@ -13,6 +13,7 @@ import {
   type RuleSpec,
   type StackDefinition,
   type ThingSpec,
+  type ThingTypeSpec,
   type TopicSpec,
   type TopicSubscriptionSpec,
 } from './types.js';
@@ -24,6 +25,7 @@ export type StackResource =
   | { kind: 'subscription'; name: string; hash: string; spec: TopicSubscriptionSpec }
   | { kind: 'function'; name: string; hash: string; spec: FunctionDeploySpec }
   | { kind: 'policy'; name: string; hash: string; spec: PolicySpec }
+  | { kind: 'thingType'; name: string; hash: string; spec: ThingTypeSpec }
   | { kind: 'thing'; name: string; hash: string; spec: ThingSpec }
   | { kind: 'rule'; name: string; hash: string; spec: RuleSpec }
   /** `certificateId` is set once the certificate is issued (in the deployed record, never in a plan). */
@@ -99,6 +101,7 @@ export function stackResources(definition: StackDefinition, code: Record<string,
   }
   for (const [name, spec] of Object.entries(definition.functions)) add({ kind: 'function', name, spec: { ...spec, code: code[name] ?? '' } });
   for (const [name, spec] of Object.entries(definition.policies)) add({ kind: 'policy', name, spec });
+  for (const [name, spec] of Object.entries(definition.thingTypes)) add({ kind: 'thingType', name, spec });
   for (const [name, spec] of Object.entries(definition.things)) add({ kind: 'thing', name, spec });
   for (const [name, spec] of Object.entries(definition.rules)) add({ kind: 'rule', name, spec });
   for (const [name, spec] of Object.entries(definition.certificates)) add({ kind: 'certificate', name, spec });
@@ -107,7 +110,7 @@ export function stackResources(definition: StackDefinition, code: Record<string,
 
 const ORDER = new Map<ResourceKind, number>(RESOURCE_KINDS.map((kind, i) => [kind, i]));
 
-/** Creation order (buckets … rules): things a resource refers to exist before it. */
+/** Creation order (buckets … certificates): what a resource refers to exists before it. */
 export function sortForApply<T extends { kind: ResourceKind }>(items: T[]): T[] {
   return [...items].sort((a, b) => (ORDER.get(a.kind) ?? 0) - (ORDER.get(b.kind) ?? 0));
 }
@@ -121,11 +124,23 @@ export function resourceKey(resource: { kind: ResourceKind; name: string }): str
   return `${resource.kind}:${resource.name}`;
 }
 
-/** Steps in execution order: deletes first (rules first), then creates and updates (buckets first), then unchanged. */
+/**
+ * Kinds whose deletes wait until the creates and updates are done: a thing
+ * type can only go once no thing has it, and a thing this deploy keeps may be
+ * moving off it to another type.
+ */
+const DELETED_LAST = new Set<ResourceKind>(['thingType']);
+
+/**
+ * Steps in execution order: deletes first (rules first), then creates and
+ * updates (buckets first), then the deletes of thing types, then unchanged.
+ */
 export function diffResources(deployed: readonly ResourceRef[], wanted: readonly ResourceRef[]): PlanStep[] {
   const before = new Map(deployed.map((r) => [resourceKey(r), r]));
   const after = new Set(wanted.map(resourceKey));
-  const deletes = sortForDelete(deployed.filter((r) => !after.has(resourceKey(r)))).map((r) => step('delete', r));
+  const allDeletes = sortForDelete(deployed.filter((r) => !after.has(resourceKey(r)))).map((r) => step('delete', r));
+  const deletes = allDeletes.filter((s) => !DELETED_LAST.has(s.kind));
+  const lateDeletes = allDeletes.filter((s) => DELETED_LAST.has(s.kind));
   const changes: PlanStep[] = [];
   const unchanged: PlanStep[] = [];
   for (const resource of wanted) {
@@ -134,7 +149,7 @@ export function diffResources(deployed: readonly ResourceRef[], wanted: readonly
     else if (old.hash !== resource.hash) changes.push(step('update', resource));
     else unchanged.push(step('unchanged', resource));
   }
-  return [...deletes, ...sortForApply(changes), ...unchanged];
+  return [...deletes, ...sortForApply(changes), ...lateDeletes, ...unchanged];
 }
 
 /** What planning needs of a resource, planned or recorded. */

@@ -4,9 +4,9 @@
  * Resource names follow the AWS naming rules of the resource they mirror.
  */
 import { z } from 'zod';
-import { KEY_ALGORITHMS, policyDocumentSchema } from '../registry/index.js';
+import { KEY_ALGORITHMS, THING_TYPE_NAME as THING_TYPE_NAME_PATTERN, policyDocumentSchema, thingTypePropertiesSchema } from '../registry/index.js';
 import { DEFAULT_SQL_VERSION, SQL_VERSIONS } from '../rules/index.js';
-import type { ActionSpec, RuleTestExpectation, RuleTestSpec } from './types.js';
+import type { ActionSpec, RuleTestExpectation, RuleTestSpec, ThingTypeSpec } from './types.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -34,6 +34,7 @@ const FUNCTION_NAME = name(/^[A-Za-z0-9_-]{1,64}$/, 'function names are 1-64 cha
 // AWS IoT rule names: ^[a-zA-Z0-9_]+$ (CreateTopicRule), at most 128 characters.
 const RULE_NAME = name(/^[a-zA-Z0-9_]{1,128}$/, 'rule names are 1-128 characters of A-Z, a-z, 0-9 and _');
 const THING_NAME = name(/^[a-zA-Z0-9:_-]{1,128}$/, 'thing names are 1-128 characters of A-Z, a-z, 0-9, :, _ and -');
+const THING_TYPE_NAME = name(THING_TYPE_NAME_PATTERN, 'thing type names are 1-128 characters of A-Z, a-z, 0-9, :, _ and -');
 const POLICY_NAME = name(/^[\w+=,.@-]{1,128}$/, 'policy names are 1-128 characters of A-Z, a-z, 0-9 and +=,.@-_');
 // A certificate's name is the stack's own handle on it (the registry names certificates by their hash), as a CloudFormation logical id.
 const CERTIFICATE_NAME = name(/^[A-Za-z0-9_-]{1,128}$/, 'certificate names are 1-128 characters of A-Z, a-z, 0-9, _ and -');
@@ -264,11 +265,31 @@ const thingSchema = z
     attributes: z
       .record(name(/^[a-zA-Z0-9_.,@/:#=[\]-]{1,128}$/, 'attribute names are 1-128 characters of A-Z, a-z, 0-9 and _.,@/:#=[]-'), z.string().max(800, 'attribute values are at most 800 characters'))
       .default({}),
-    thingTypeName: THING_NAME.optional(),
+    thingTypeName: THING_TYPE_NAME.optional(),
   })
   .strict()
   .nullable()
   .transform((t) => ({ attributes: t?.attributes ?? {}, ...(t?.thingTypeName !== undefined ? { thingTypeName: t.thingTypeName } : {}) }));
+
+/**
+ * A thing type: the registry's own checks on thingTypeProperties (description
+ * length, at most 3 searchable attributes, none repeated), under the stack
+ * file's field names. `SoilSensor: {}` and a bare `SoilSensor:` declare a type
+ * with no properties.
+ */
+const thingTypeSchema = z
+  .object({
+    description: thingTypePropertiesSchema.shape.thingTypeDescription,
+    searchableAttributes: thingTypePropertiesSchema.shape.searchableAttributes,
+  })
+  .strict()
+  .nullable()
+  .transform(
+    (t): ThingTypeSpec => ({
+      ...(t?.description !== undefined ? { description: t.description } : {}),
+      searchableAttributes: t?.searchableAttributes ?? [],
+    }),
+  );
 
 /** The same document checks as `PUT /api/v1/policies/NAME` (registry/policy), with the field path into the YAML. */
 const policySchema = z.object({ document: policyDocumentSchema }).strict();
@@ -315,6 +336,7 @@ export const stackSchema = z
       .default({}),
     functions: z.record(FUNCTION_NAME, functionSchema).default({}),
     rules: z.record(RULE_NAME, ruleSchema).default({}),
+    thingTypes: z.record(THING_TYPE_NAME, thingTypeSchema).default({}),
     things: z.record(THING_NAME, thingSchema).default({}),
     policies: z.record(POLICY_NAME, policySchema).default({}),
     certificates: z.record(CERTIFICATE_NAME, certificateSchema).default({}),

@@ -24,6 +24,7 @@ import {
 import type { StackDeployRequest } from './request.js';
 import type { IssuedCertificate, StackTarget } from './target.js';
 import type { CertificateSpec, ResourceKind, SimulatorSpec, StackDefinition } from './types.js';
+import { referenceKindLabel } from './validate.js';
 import type { StackLocator } from './yaml-source.js';
 
 export const STACKS_COLLECTION = 'stack.stacks';
@@ -60,6 +61,7 @@ const SECTION: Record<ResourceKind, string> = {
   subscription: 'topics',
   function: 'functions',
   policy: 'policies',
+  thingType: 'thingTypes',
   thing: 'things',
   rule: 'rules',
   certificate: 'certificates',
@@ -125,10 +127,10 @@ export class StackService {
   async #deploy(request: StackDeployRequest, options: { dryRun?: boolean; emptyBuckets?: boolean }): Promise<StackDeployResult> {
     // Validation at the boundary: the server parses again and trusts nothing the CLI checked.
     const { definition, locator } = parseStackLocated(request, request.params, { externalResources: 'defer' });
-    await this.#checkExternalReferences(definition);
+    const record = await this.#stacks.get(definition.name);
+    await this.#checkExternalReferences(definition, record);
     const code = checkFunctionCode(definition, request, locator);
     const wanted = stackResources(definition, code);
-    const record = await this.#stacks.get(definition.name);
     await this.#checkOwnership(definition.name, wanted, locator);
 
     const deployed = record?.resources ?? [];
@@ -149,12 +151,16 @@ export class StackService {
     const issued: Array<{ name: string; certificateId: string }> = [];
     const delivered: IssuedStackCertificate[] = [];
     try {
-      for (const resource of sortForDelete(deletes)) {
-        await deleteResource(this.#target, resource, { emptyBuckets: options.emptyBuckets ?? false });
-        current.delete(resourceKey(resource));
-      }
       const byKey = new Map(wanted.map((r) => [resourceKey(r), r]));
+      const deletedByKey = new Map(deletes.map((r) => [resourceKey(r), r]));
+      // In plan order: most deletes first, then creates and updates, then the deletes that wait for them (thing types).
       for (const step of plan) {
+        if (step.action === 'delete') {
+          const resource = deletedByKey.get(resourceKey(step)) as DeployedResource;
+          await deleteResource(this.#target, resource, { emptyBuckets: options.emptyBuckets ?? false });
+          current.delete(resourceKey(resource));
+          continue;
+        }
         if (step.action !== 'create' && step.action !== 'update') continue;
         const resource = byKey.get(resourceKey(step)) as StackResource;
         const outcome = await putResource(this.#target, resource, current.get(resourceKey(resource)));
@@ -219,10 +225,23 @@ export class StackService {
     }
   }
 
-  async #checkExternalReferences(definition: StackDefinition): Promise<void> {
+  /**
+   * References to resources the stack does not declare must exist in the
+   * target, and must not be ones this very deploy deletes (declared by the
+   * stack before, and no longer).
+   */
+  async #checkExternalReferences(definition: StackDefinition, record: DeployedStack | undefined): Promise<void> {
     for (const ref of definition.externalReferences) {
+      const label = referenceKindLabel(ref.kind);
+      if (record?.resources.some((r) => r.kind === ref.kind && r.name === ref.name)) {
+        throw new SluiceError(
+          'SLUICE_ERR_STACK_REFERENCE',
+          `${label} '${ref.name}' is no longer declared under '${SECTION[ref.kind]}', so this deploy would delete it; declare it again or stop referring to it`,
+          { place: ref.place },
+        );
+      }
       if (await this.#target.resourceExists(ref.kind, ref.name)) continue;
-      throw new SluiceError('SLUICE_ERR_STACK_REFERENCE', `unknown ${ref.kind} '${ref.name}': not defined in this stack nor deployed`, {
+      throw new SluiceError('SLUICE_ERR_STACK_REFERENCE', `unknown ${label} '${ref.name}': not defined in this stack nor deployed`, {
         place: ref.place,
       });
     }
@@ -241,7 +260,7 @@ export class StackService {
       const owner = owners.get(resourceKey(resource));
       if (owner === undefined) continue;
       const path = resource.kind === 'subscription' ? ['topics', resource.spec.topic] : [SECTION[resource.kind], resource.name];
-      throw new SluiceError('SLUICE_ERR_STACK_INVALID', `${resource.kind} '${resource.name}' belongs to stack '${owner}'; choose another name or destroy that stack`, {
+      throw new SluiceError('SLUICE_ERR_STACK_INVALID', `${referenceKindLabel(resource.kind)} '${resource.name}' belongs to stack '${owner}'; choose another name or destroy that stack`, {
         place: locator.place(path, { atKey: true }),
       });
     }

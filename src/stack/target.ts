@@ -14,6 +14,7 @@ import type {
   SimulatorSpec,
   SubscriptionSpec,
   ThingSpec,
+  ThingTypeSpec,
   TopicSpec,
 } from './types.js';
 
@@ -41,6 +42,14 @@ export interface StackTarget {
   deleteFunction(name: string): Promise<void>;
   putRule(name: string, spec: RuleSpec): Promise<void>;
   deleteRule(name: string): Promise<void>;
+  /** Creates the thing type or replaces its description and searchable attributes; a deprecated type stays deprecated. */
+  putThingType(name: string, spec: ThingTypeSpec): Promise<void>;
+  /**
+   * Deprecates the thing type, then deletes it (AWS IoT deletes only a
+   * deprecated type that no thing has). When the delete is refused, a
+   * deprecation this call made is undone. A type already gone is no error.
+   */
+  deleteThingType(name: string): Promise<void>;
   putThing(name: string, spec: ThingSpec): Promise<void>;
   deleteThing(name: string): Promise<void>;
   putPolicy(name: string, spec: PolicySpec): Promise<void>;

@@ -11,10 +11,11 @@ export type { PolicyDocument } from '../registry/index.js';
 
 /**
  * Resource kinds, in the order they are created (deletes run in reverse).
- * Certificates come last: they refer to things and policies, and once one is
- * issued nothing else in the deploy can fail and lose its private key.
+ * Thing types come before the things that have them (and so are deleted after
+ * them). Certificates come last: they refer to things and policies, and once
+ * one is issued nothing else in the deploy can fail and lose its private key.
  */
-export const RESOURCE_KINDS = ['bucket', 'topic', 'subscription', 'function', 'policy', 'thing', 'rule', 'certificate'] as const;
+export const RESOURCE_KINDS = ['bucket', 'topic', 'subscription', 'function', 'policy', 'thingType', 'thing', 'rule', 'certificate'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 export type BucketSpec = Record<string, never>;
@@ -121,8 +122,19 @@ export type RuleTestExpectation = { kind: 'output'; value: unknown } | { kind: '
 
 export interface ThingSpec {
   attributes: Record<string, string>;
-  /** Not checked against thing types (Sluice does not model them yet). */
+  /** A thing type of this stack's `thingTypes`, or one that exists already (another stack's, or made through the API). */
   thingTypeName?: string;
+}
+
+/**
+ * An AWS IoT thing type (CreateThingType's thingTypeProperties). Deprecation
+ * is not part of it: the stack deprecates a type only to delete it.
+ */
+export interface ThingTypeSpec {
+  /** thingTypeDescription; at most 2028 characters. */
+  description?: string;
+  /** At most 3 attribute names, none repeated; empty when the file gives none. */
+  searchableAttributes: string[];
 }
 
 /** An AWS IoT policy document, validated by the registry's policy engine (`registry/policy`). */
@@ -168,7 +180,7 @@ export interface ParameterSpec {
 
 /** A reference the stack makes to something it does not define itself. */
 export interface ExternalReference {
-  kind: 'bucket' | 'function' | 'thing' | 'policy';
+  kind: 'bucket' | 'function' | 'thing' | 'thingType' | 'policy';
   name: string;
   /** Where the stack file refers to it (field path like `rules.R.actions[0].s3.bucket`). */
   place: ErrorPlace;
@@ -185,6 +197,7 @@ export interface StackDefinition {
   topics: Record<string, TopicSpec & { subscriptions: SubscriptionSpec[] }>;
   functions: Record<string, FunctionSpec>;
   rules: Record<string, RuleSpec>;
+  thingTypes: Record<string, ThingTypeSpec>;
   things: Record<string, ThingSpec>;
   policies: Record<string, PolicySpec>;
   certificates: Record<string, CertificateSpec>;

@@ -9,7 +9,7 @@ import { isSluiceError, SluiceError, type ErrorPlace } from '../core/index.js';
 import { compileRule, compileTemplate, lambdaTargets, validateTopicName, type CompiledRule } from '../rules/index.js';
 import { didYouMean } from './suggest.js';
 import type { ParsedStackFile } from './schema.js';
-import type { ActionSpec, ExternalReference } from './types.js';
+import type { ActionSpec, ExternalReference, ResourceKind } from './types.js';
 import type { FieldPath, StackLocator } from './yaml-source.js';
 
 /**
@@ -31,7 +31,7 @@ export function validateStack(stack: ParsedStackFile, locator: StackLocator, ext
     if (external?.(kind, name)) return;
     const suggestion = didYouMean(name, Object.keys(known));
     const hint = suggestion ? ` (did you mean '${suggestion}'?)` : '';
-    throw new SluiceError('SLUICE_ERR_STACK_REFERENCE', `unknown ${kind} '${name}': not defined in this stack nor deployed${hint}`, {
+    throw new SluiceError('SLUICE_ERR_STACK_REFERENCE', `unknown ${referenceKindLabel(kind)} '${name}': not defined in this stack nor deployed${hint}`, {
       place: locator.place(path),
     });
   };
@@ -58,6 +58,10 @@ export function validateStack(stack: ParsedStackFile, locator: StackLocator, ext
       if (target && 'bucket' in target) reference('bucket', target.bucket, stack.buckets, [...path, 'bucket']);
     }
   }
+  // A thing's type must exist before the thing: declared here, or made elsewhere (the registry refuses an unknown type).
+  for (const [name, thing] of Object.entries(stack.things)) {
+    if (thing.thingTypeName !== undefined) reference('thingType', thing.thingTypeName, stack.thingTypes, ['things', name, 'thingTypeName']);
+  }
   for (const [name, certificate] of Object.entries(stack.certificates)) {
     if (certificate.thing !== undefined) reference('thing', certificate.thing, stack.things, ['certificates', name, 'thing']);
     certificate.policies.forEach((policy, i) => reference('policy', policy, stack.policies, ['certificates', name, 'policies', i]));
@@ -65,6 +69,11 @@ export function validateStack(stack: ParsedStackFile, locator: StackLocator, ext
   const thing = stack.simulator?.thing;
   if (thing !== undefined) reference('thing', thing, stack.things, ['simulator', 'thing']);
   return references;
+}
+
+/** How errors name a kind of resource: `thing type`, not `thingType`. */
+export function referenceKindLabel(kind: ResourceKind): string {
+  return kind === 'thingType' ? 'thing type' : kind;
 }
 
 type Reference = (kind: ExternalReference['kind'], name: string, known: Record<string, unknown>, path: FieldPath) => void;
