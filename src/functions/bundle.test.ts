@@ -4,7 +4,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SluiceError } from '../core/index.js';
-import { bundleFunction } from './bundle.js';
+import { bundleFunction, typeCheckEnabledByEnvironment } from './bundle.js';
+import { typeCheckStats } from './typecheck.js';
 import { FIXTURES } from './test-helpers.js';
 import { sns } from './runtime/index.js';
 
@@ -60,4 +61,34 @@ test('a missing entry file or export is a bundle error', async (t) => {
 
 test('sluice/runtime outside a Sluice worker fails clearly instead of hanging', async () => {
   await assert.rejects(sns.publish({ TopicArn: 'arn', Message: 'm' }), /only inside a function run by Sluice/);
+});
+
+test('a type error in a TypeScript entry fails the bundle with file:line:column and the TS code', async (t) => {
+  const file = await tempSource(t, 'typed.ts', "export async function handler() {\n  const n: number = 'x';\n  return { v: n };\n}\n");
+  const cacheDir = path.join(path.dirname(file), '.cache');
+  const error = await bundleFunction(file, 'handler', { typeCheck: { cacheDir } }).then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof SluiceError);
+  assert.equal(error.code, 'SLUICE_ERR_FUNCTION_BUNDLE');
+  assert.deepEqual(error.place, { file, line: 2, column: 9 });
+  assert.equal(error.message, `${file}:2:9: TS2322: Type 'string' is not assignable to type 'number'.`);
+});
+
+test('typeCheck: false, SLUICE_FUNCTION_TYPECHECK=0 and JavaScript entries skip the type check', async (t) => {
+  const file = await tempSource(t, 'loose.ts', "export async function handler() {\n  const n: number = 'x';\n  return { v: n };\n}\n");
+  const before = typeCheckStats.checks;
+  assert.ok((await bundleFunction(file, 'handler', { typeCheck: false })).code.includes('"x"'));
+  const saved = process.env.SLUICE_FUNCTION_TYPECHECK;
+  process.env.SLUICE_FUNCTION_TYPECHECK = '0';
+  try {
+    assert.ok((await bundleFunction(file)).code.length > 0);
+  } finally {
+    if (saved === undefined) delete process.env.SLUICE_FUNCTION_TYPECHECK;
+    else process.env.SLUICE_FUNCTION_TYPECHECK = saved;
+  }
+  assert.equal(typeCheckEnabledByEnvironment({ SLUICE_FUNCTION_TYPECHECK: 'false' }), false);
+  assert.equal(typeCheckEnabledByEnvironment({ SLUICE_FUNCTION_TYPECHECK: '1' }), true);
+  assert.equal(typeCheckEnabledByEnvironment({}), true);
+  const js = await tempSource(t, 'plain.js', 'export function handler(event) {\n  return event.missing.deeply;\n}\n');
+  assert.ok((await bundleFunction(js)).code.length > 0);
+  assert.equal(typeCheckStats.checks, before, 'no check ran');
 });

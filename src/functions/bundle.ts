@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Message, type Plugin } from 'esbuild';
 import { SluiceError } from '../core/index.js';
+import { isTypeCheckedFile, typeCheckFunction, type TypeCheckOptions } from './typecheck.js';
 
 /** The source of `sluice/runtime`, resolved from this file so bundling works from any directory. */
 export const RUNTIME_ENTRY = fileURLToPath(new URL('./runtime/index.ts', import.meta.url));
@@ -22,12 +23,26 @@ const runtimeAlias: Plugin = {
 export interface BundleOptions {
   /** Extra esbuild plugins, e.g. to alias more modules. */
   plugins?: Plugin[];
+  /**
+   * Type-check a TypeScript entry (`.ts`, `.tsx`, `.mts`, `.cts`) after bundling
+   * it; a type error fails like a syntax error. Default: true, unless the
+   * environment has `SLUICE_FUNCTION_TYPECHECK=0`. An object sets the check's
+   * options (its cache directory).
+   */
+  typeCheck?: boolean | TypeCheckOptions;
+}
+
+/** `SLUICE_FUNCTION_TYPECHECK=0` (or `false`, `off`, `no`) turns the type check off for whoever bundles in this process. */
+export function typeCheckEnabledByEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.SLUICE_FUNCTION_TYPECHECK?.trim().toLowerCase();
+  return !(value === '0' || value === 'false' || value === 'off' || value === 'no');
 }
 
 /**
  * Bundles a function's entry (TypeScript or JavaScript) and everything it
  * imports into one self-contained ES module, so the server needs only this
- * string, never the source tree. Node built-ins stay imports.
+ * string, never the source tree. Node built-ins stay imports. A TypeScript
+ * entry is then type-checked (see `typecheck.ts`): esbuild only strips types.
  */
 export async function bundleFunction(entryFile: string, exportName = 'handler', options: BundleOptions = {}): Promise<{ code: string }> {
   const entry = path.resolve(entryFile);
@@ -65,6 +80,9 @@ export async function bundleFunction(entryFile: string, exportName = 'handler', 
       { place: { file: entryFile } },
     );
   }
+  // After the bundle: esbuild's errors (syntax, a missing import or export) come first and fast.
+  const typeCheck = options.typeCheck ?? typeCheckEnabledByEnvironment();
+  if (typeCheck !== false && isTypeCheckedFile(entry)) await typeCheckFunction(entry, typeCheck === true ? {} : typeCheck);
   return { code: output.text };
 }
 
