@@ -148,3 +148,20 @@ test('the invoke API speaks Lambda: X-Amz-Invocation-Type Event answers 202, Dry
   assert.equal(cliBad.code, 1);
   assert.match(cliBad.stderr, /--invocation-type: 'event' is not one of RequestResponse, Event, DryRun/);
 });
+
+test('sluice functions show prints the configuration, environment variable names but not their values', async () => {
+  const shown = await cli('functions', 'show', 'humidity-alert', '--json');
+  assert.equal(shown.code, 0, shown.stderr);
+  const config = JSON.parse(shown.stdout) as { name: string; functionArn: string; retryAttempts: number; maxEventAgeMs: number; environmentVariableNames: string[] };
+  assert.equal(config.name, 'humidity-alert');
+  assert.equal(config.functionArn, 'arn:sluice:lambda:local:000000000000:function:humidity-alert');
+  assert.equal(config.retryAttempts, 2);
+  assert.equal(config.maxEventAgeMs, 6 * 3_600_000);
+  assert.ok(config.environmentVariableNames.length > 0);
+  assert.ok(!shown.stdout.includes('arn:sluice:sns'), 'no environment values (the topic ARN) in the output');
+  const text = await cli('functions', 'show', 'humidity-alert');
+  assert.match(text.stdout, /^Retry attempts: +2$/m);
+  const missing = await cli('functions', 'show', 'nope');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no function named 'nope'/);
+});

@@ -15,6 +15,12 @@ export async function resourceRoutes(app: FastifyInstance, deps: ApiDeps): Promi
   await registryRoutes(app, deps);
 
   app.get('/api/v1/functions', async () => ({ functions: deps.functions.list() }));
+  app.get('/api/v1/functions/:name', async (request) => {
+    const { name } = z.object({ name: z.string() }).parse(request.params);
+    const configuration = deps.functions.describe(name);
+    if (!configuration) throw new SluiceError('SLUICE_ERR_FUNCTION_NOT_FOUND', `no function named '${name}' is deployed`);
+    return configuration;
+  });
   // Lambda's Invoke: the invocation type from its X-Amz-Invocation-Type header, or ?invocationType=.
   app.post('/api/v1/functions/:name/invoke', async (request, reply) => {
     const { name } = z.object({ name: z.string() }).parse(request.params);

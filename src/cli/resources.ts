@@ -81,6 +81,36 @@ export function registerResourceCommands(program: Command, connection: () => Con
       }),
     );
   functions
+    .command('show')
+    .description("a function's configuration (Lambda's GetFunctionConfiguration; environment variable names only)")
+    .argument('<name>', 'function name')
+    .option('--json', 'print as JSON', false)
+    .action(
+      action(async (name: string, flags: { json: boolean }) => {
+        const target = await resolveServer(connection());
+        const config = await apiRequest<FunctionConfigurationView>(target, 'GET', `/api/v1/functions/${encodeURIComponent(name)}`);
+        if (flags.json) return printJson(config);
+        const destination = (d: Record<string, string> | undefined) => (d ? Object.entries(d).map(([k, v]) => `${k} ${v}`).join(', ') : '-');
+        console.log(
+          [
+            `Name:                 ${config.name}`,
+            `ARN:                  ${config.functionArn}`,
+            `Version:              ${config.version} (deployed ${config.deployedAt})`,
+            `Handler export:       ${config.exportName}`,
+            `Timeout:              ${config.timeoutMs / 1000}s`,
+            `Memory:               ${config.memorySizeMb} MB`,
+            `Reserved concurrency: ${config.reservedConcurrency ?? '-'}`,
+            `Retry attempts:       ${config.retryAttempts}`,
+            `Max event age:        ${config.maxEventAgeMs / 1000}s`,
+            `On success:           ${destination(config.destinations?.onSuccess)}`,
+            `On failure:           ${destination(config.destinations?.onFailure)}`,
+            `Environment:          ${config.environmentVariableNames.join(', ') || '-'}`,
+            `Code SHA-256:         ${config.codeSha256}`,
+          ].join('\n'),
+        );
+      }),
+    );
+  functions
     .command('invoke')
     .description('invoke a function and print its result (or, with --invocation-type Event, queue it and print its request id)')
     .argument('<name>', 'function name')
@@ -113,4 +143,20 @@ export function registerResourceCommands(program: Command, connection: () => Con
         else printJson(accepted);
       }),
     );
+}
+
+interface FunctionConfigurationView {
+  name: string;
+  functionArn: string;
+  version: string;
+  deployedAt: string;
+  exportName: string;
+  timeoutMs: number;
+  memorySizeMb: number;
+  reservedConcurrency?: number;
+  retryAttempts: number;
+  maxEventAgeMs: number;
+  destinations?: { onSuccess?: Record<string, string>; onFailure?: Record<string, string> };
+  environmentVariableNames: string[];
+  codeSha256: string;
 }

@@ -9,6 +9,7 @@ import {
   THROTTLED_ERROR_TYPE,
   type FunctionDefinition,
   type FunctionRuntimeOptions,
+  type FunctionConfiguration,
   type FunctionSummary,
   type InvocationResult,
   type InvokeOptions,
@@ -162,16 +163,24 @@ export class FunctionRuntime {
   }
 
   list(): FunctionSummary[] {
-    return [...this.#functions.values()]
-      .map(({ def, version, codeSha256, deployedAt }) => ({
-        name: def.name,
-        version,
-        timeoutMs: def.timeoutMs,
-        memorySizeMb: def.memorySizeMb,
-        codeSha256,
-        deployedAt,
-      }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.#functions.values()].map(summarize).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Lambda's GetFunctionConfiguration: the deployed version's settings (environment variable names only, not their values); undefined for an unknown function. */
+  describe(name: string): FunctionConfiguration | undefined {
+    const deployed = this.#functions.get(name);
+    if (!deployed) return undefined;
+    const { def } = deployed;
+    return {
+      ...summarize(deployed),
+      functionArn: functionArn(def.name),
+      exportName: def.exportName,
+      environmentVariableNames: Object.keys(def.environment).sort(),
+      retryAttempts: def.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
+      maxEventAgeMs: def.maxEventAgeMs ?? DEFAULT_MAX_EVENT_AGE_MS,
+      ...(def.reservedConcurrency !== undefined ? { reservedConcurrency: def.reservedConcurrency } : {}),
+      ...(def.destinations !== undefined ? { destinations: def.destinations } : {}),
+    };
   }
 
   /**
@@ -480,4 +489,8 @@ function round2(ms: number): number {
 
 function notFound(name: string): SluiceError {
   return new SluiceError('SLUICE_ERR_FUNCTION_NOT_FOUND', `function not found: ${name}`, { details: { functionName: name } });
+}
+
+function summarize({ def, version, codeSha256, deployedAt }: { def: FunctionDefinition; version: string; codeSha256: string; deployedAt: string }): FunctionSummary {
+  return { name: def.name, version, timeoutMs: def.timeoutMs, memorySizeMb: def.memorySizeMb, codeSha256, deployedAt };
 }

@@ -26,6 +26,7 @@ export type {
   FunctionDefinition,
   FunctionRuntimeOptions,
   FunctionSummary,
+  FunctionConfiguration,
   InvocationResult,
   InvocationType,
   InvokeOptions,

@@ -69,6 +69,18 @@ export interface FunctionSummary {
   deployedAt: string;
 }
 
+/** Lambda's GetFunctionConfiguration, as `FunctionRuntime.describe` returns it. */
+export interface FunctionConfiguration extends FunctionSummary {
+  functionArn: string;
+  exportName: string;
+  /** Names only: values may be secrets. */
+  environmentVariableNames: string[];
+  retryAttempts: number;
+  maxEventAgeMs: number;
+  reservedConcurrency?: number;
+  destinations?: Destinations;
+}
+
 /** The services function code reaches through `sluice/runtime`; the composition root wires them. */
 /**
  * Which invocation made a service call, and which of its calls it was. An
