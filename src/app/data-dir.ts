@@ -1,6 +1,7 @@
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TokenStore } from '../registry/index.js';
+import { writeFileAtomically } from '../core/index.js';
 
 /** Everything the server keeps lives under the data dir; these are its well-known files. */
 export const dataPaths = (dataDir: string) => ({
@@ -59,10 +60,7 @@ export async function ensureAdminToken(file: string, tokens: TokenStore): Promis
 }
 
 export async function writeAtomically(file: string, content: string, mode = 0o644): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, content, { mode });
-  await chmod(temp, mode);
-  await rename(temp, file);
+  await writeFileAtomically(file, content, { mode });
 }
 
 export async function ensureDataDir(dataDir: string): Promise<void> {

@@ -8,3 +8,4 @@ export * from './arn.js';
 export * from './zod-errors.js';
 export * from './config.js';
 export * from './metrics.js';
+export * from './files.js';

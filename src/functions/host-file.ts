@@ -1,8 +1,7 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { randomToken, sha256Hex } from '../core/index.js';
+import { sha256Hex, writeFileAtomically } from '../core/index.js';
 
 const HOST_ENTRY = fileURLToPath(new URL('./worker/host.ts', import.meta.url));
 
@@ -31,8 +30,5 @@ export async function writeHostFile(dir: string): Promise<string> {
 
 /** Temp file + rename: a worker starting concurrently never imports half a file. */
 export async function writeFileAtomic(file: string, contents: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${randomToken(6)}.tmp`;
-  await writeFile(temp, contents);
-  await rename(temp, file);
+  await writeFileAtomically(file, contents, { createFolder: true });
 }

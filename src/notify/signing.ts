@@ -60,9 +60,9 @@ import {
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SluiceError, systemClock, type Clock } from '../core/index.js';
+import { SluiceError, readFileIfExists, systemClock, writeFileAtomically, type Clock } from '../core/index.js';
 import type { EnvelopeSigner, SignableFields, SignatureVersion } from './sns-envelope.js';
 import { normalizePublicUrl } from './util.js';
 
@@ -151,14 +151,14 @@ export class NotificationSigner implements EnvelopeSigner {
     const certFile = join(options.directory, SIGNING_CERT_FILE);
     await mkdir(options.directory, { recursive: true, mode: 0o700 });
 
-    let keyPem = await readIfExists(keyFile);
-    let certificatePem = await readIfExists(certFile);
+    let keyPem = await readFileIfExists(keyFile);
+    let certificatePem = await readFileIfExists(certFile);
     if (keyPem === undefined) {
       if (certificatePem !== undefined) {
         throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `${certFile} exists but its key ${keyFile} does not; restore the key, or remove the certificate to make a new key`);
       }
       keyPem = await newRsaKeyPem();
-      await writeFileAtomically(keyFile, keyPem, 0o600);
+      await writeFileAtomically(keyFile, keyPem, { mode: 0o600 });
     } else if (((await stat(keyFile)).mode & 0o077) !== 0) {
       await chmod(keyFile, 0o600);
     }
@@ -166,7 +166,7 @@ export class NotificationSigner implements EnvelopeSigner {
 
     if (certificatePem === undefined) {
       certificatePem = selfSignedCertificate(privateKey, new URL(publicUrl).hostname, new Date(clock.now()));
-      await writeFileAtomically(certFile, certificatePem, 0o644);
+      await writeFileAtomically(certFile, certificatePem, { mode: 0o644 });
     } else {
       assertCertificateMatches(certificatePem, privateKey, certFile);
     }
@@ -286,18 +286,4 @@ function derTime(date: Date): Buffer {
   return year < 2050 ? tlv(0x17, Buffer.from(digits.slice(2), 'ascii')) : tlv(0x18, Buffer.from(digits, 'ascii'));
 }
 
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
-async function writeFileAtomically(file: string, content: string, mode: number): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, content, { mode });
-  await chmod(temp, mode);
-  await rename(temp, file);
-}

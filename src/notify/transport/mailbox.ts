@@ -1,7 +1,7 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { SluiceError, errorMessage, newId, randomToken, systemClock, type Clock } from '../../core/index.js';
+import { SluiceError, errorMessage, newId, systemClock, writeFileAtomically, type Clock } from '../../core/index.js';
 import { closedError, monotonicClock, toEntry } from './entry.js';
 import type { MailboxEntry, MailMessage, ReadableMailTransport } from './port.js';
 
@@ -29,8 +29,8 @@ export function createMailboxTransport(dir: string, options: { clock?: Clock } =
     try {
       await mkdir(dir, { recursive: true });
       // The .eml first: the .json is the index, so once it exists the mail is complete.
-      await writeAtomically(`${base}.eml`, await composeEml(id, entry, date));
-      await writeAtomically(`${base}.json`, `${JSON.stringify(entry, null, 2)}\n`);
+      await writeFileAtomically(`${base}.eml`, await composeEml(id, entry, date));
+      await writeFileAtomically(`${base}.json`, `${JSON.stringify(entry, null, 2)}\n`);
     } catch (error) {
       throw new SluiceError('SLUICE_ERR_MAIL_SEND', `mail to ${mail.to} could not be written to the mailbox ${dir}: ${errorMessage(error)}`, { cause: error });
     }
@@ -62,12 +62,6 @@ export function createMailboxTransport(dir: string, options: { clock?: Clock } =
   };
 }
 
-/** Temp file plus rename, so a reader never sees half a mail (rename is atomic on one file system). */
-async function writeAtomically(path: string, data: string | Buffer): Promise<void> {
-  const temp = `${path}.${randomToken(6)}.tmp`;
-  await writeFile(temp, data);
-  await rename(temp, path);
-}
 
 async function composeEml(id: string, entry: MailboxEntry, date: Date): Promise<Buffer> {
   const composer = new MailComposer({

@@ -1,8 +1,8 @@
 import { X509Certificate, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject, type webcrypto as WebCrypto } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { SluiceError, sha256Hex, systemClock, type Clock } from '../../core/index.js';
+import { SluiceError, readFileIfExists, sha256Hex, systemClock, writeFileAtomically, type Clock } from '../../core/index.js';
 import {
   assertAcceptablePublicKey,
   generateKeyPair,
@@ -118,15 +118,15 @@ export class CertificateAuthority {
     const certFile = join(dir, CA_CERTIFICATE_FILE);
     const keyFile = join(dir, CA_KEY_FILE);
     await mkdir(dir, { recursive: true });
-    const certificatePem = await readIfExists(certFile);
+    const certificatePem = await readFileIfExists(certFile);
     if (certificatePem === undefined) {
       const { authority, privateKeyPem } = await CertificateAuthority.#generate(options);
       // Key first: a certificate on disk always has its key beside it.
-      await writeFileAtomically(keyFile, privateKeyPem, 0o600);
-      await writeFileAtomically(certFile, authority.certificatePem, 0o644);
+      await writeFileAtomically(keyFile, privateKeyPem, { mode: 0o600 });
+      await writeFileAtomically(certFile, authority.certificatePem, { mode: 0o644 });
       return authority;
     }
-    const privateKeyPem = await readIfExists(keyFile);
+    const privateKeyPem = await readFileIfExists(keyFile);
     if (privateKeyPem === undefined) {
       throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `${certFile} exists but its key ${keyFile} does not; restore the key or remove both to make a new CA`);
     }
@@ -337,18 +337,4 @@ async function spkiDer(publicKey: string | Buffer | WebCrypto.CryptoKey): Promis
   return Buffer.from(await webcrypto.subtle.exportKey('spki', publicKey));
 }
 
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
-async function writeFileAtomically(file: string, content: string, mode: number): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, content, { mode });
-  await chmod(temp, mode);
-  await rename(temp, file);
-}
