@@ -24,6 +24,7 @@ function setup(t: TestContext) {
   const ports: ActionPorts = {
     objects: { putObject: async () => {} },
     broker: { publish: async () => {} },
+    notifications: { deliver: async () => ({ ok: true }) },
     functions: {
       async invokeAsync(functionName, event, requestId) {
         invocations.push({ functionName, event, requestId });

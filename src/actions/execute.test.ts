@@ -9,9 +9,18 @@ import type { ActionPorts } from './ports.js';
 type Call = [port: string, ...args: unknown[]];
 
 /** Ports that record their arguments; `functionOutcome` is what invokeAsync reports. */
-function recordingPorts(functionOutcome: { ok: true } | { ok: false; errorMessage: string } = { ok: true }): ActionPorts & { calls: Call[] } {
+function recordingPorts(
+  functionOutcome: { ok: true } | { ok: false; errorMessage: string } = { ok: true },
+  deliveryOutcome: { ok: true } | { ok: false; retryable: boolean; errorMessage: string } = { ok: true },
+): ActionPorts & { calls: Call[] } {
   const calls: Call[] = [];
   return {
+    notifications: {
+      async deliver(target, notification, jobId, attempt) {
+        calls.push(['deliver', target, notification, jobId, attempt]);
+        return deliveryOutcome;
+      },
+    },
     calls,
     objects: {
       async putObject(bucket, key, body, options) {
@@ -69,6 +78,36 @@ for (const [name, target, input, expected] of CASES) {
     assert.deepEqual(ports.calls, [expected]);
   });
 }
+
+const NOTIFY: ActionTarget = { kind: 'notification', topic: 'alerts', subscriptionId: 's1', protocol: 'email' };
+const NOTIFICATION = { messageId: 'm1', message: 'Humidity 29', subject: 'Alert', timestamp: 1598536072677 };
+const NOTIFY_INPUT: ActionInput = { ...INPUT, payload: Buffer.from(JSON.stringify(NOTIFICATION)), value: NOTIFICATION };
+
+test('executeAction: a notification goes to the deliverer with the job id and attempt', async () => {
+  const ports = recordingPorts();
+  await executeAction(NOTIFY, NOTIFY_INPUT, 'm1:s1', ports, 3);
+  assert.deepEqual(ports.calls, [['deliver', NOTIFY, NOTIFICATION, 'm1:s1', 3]]);
+});
+
+for (const retryable of [true, false]) {
+  test(`executeAction: a notification the protocol reports as ${retryable ? 'retryable' : 'permanently'} failed throws so`, async () => {
+    const ports = recordingPorts({ ok: true }, { ok: false, retryable, errorMessage: '550 mailbox unavailable' });
+    await assert.rejects(executeAction(NOTIFY, NOTIFY_INPUT, 'm1:s1', ports), (error: unknown) => {
+      assert.ok(error instanceof ActionError);
+      assert.equal(error.message, '550 mailbox unavailable');
+      assert.equal(error.retryable, retryable);
+      return true;
+    });
+  });
+}
+
+test('executeAction: a malformed queued notification is not retried and reaches no deliverer', async () => {
+  const ports = recordingPorts();
+  for (const value of [undefined, null, 'text', { messageId: 'm1' }, { messageId: 'm1', message: 'x', timestamp: 'now' }]) {
+    await assert.rejects(executeAction(NOTIFY, { ...NOTIFY_INPUT, value }, 'm1:s1', ports), (error: unknown) => !isRetryable(error), JSON.stringify(value));
+  }
+  assert.deepEqual(ports.calls, []);
+});
 
 test('executeAction: a function that reports failure makes the action throw its error message', async () => {
   const ports = recordingPorts({ ok: false, errorMessage: 'Task timed out after 10.00 seconds' });

@@ -2,6 +2,7 @@ import { isSluiceError, type ErrorCode } from '../core/index.js';
 import { ActionError } from './action-error.js';
 import { postHttp } from './http.js';
 import type { ActionInput, ActionTarget } from './model.js';
+import { toNotificationPayload } from './notifications.js';
 import type { ActionPorts } from './ports.js';
 
 /**
@@ -60,5 +61,11 @@ async function run(target: ActionTarget, input: ActionInput, jobId: string, port
       // Straight to the network (global fetch), not through a port: tests run a real server.
       await postHttp(target, input, jobId);
       return;
+    case 'notification': {
+      const outcome = await ports.notifications.deliver(target, toNotificationPayload(input.value), jobId, attempt);
+      // The protocol decides: e.g. an SMTP 550 (no such mailbox) is final, a 4xx or a dead mail server is not.
+      if (!outcome.ok) throw new ActionError(outcome.errorMessage, { retryable: outcome.retryable });
+      return;
+    }
   }
 }

@@ -7,6 +7,7 @@ import { Metrics, silentLogger } from '../core/index.js';
 import { ActionError } from './action-error.js';
 import { ActionExecutor, type ExecutorOptions } from './executor.js';
 import type { ActionJob, ActionTarget } from './model.js';
+import { notificationJob } from './notifications.js';
 import type { ActionPorts } from './ports.js';
 import { createMemoryActionQueue, openSqliteActionQueue, type ActionQueue } from './queue/index.js';
 import { ALL_BYTES, manualClock, testJob } from './queue/fixtures.js';
@@ -18,11 +19,16 @@ import { actionStatus } from './status.js';
 type PortCall =
   | { port: 'objects'; bucket: string; key: string; body: Buffer }
   | { port: 'functions'; functionName: string; event: unknown; requestId: string }
-  | { port: 'broker'; topic: string; payload: Buffer; qos: 0 | 1 };
+  | { port: 'broker'; topic: string; payload: Buffer; qos: 0 | 1 }
+  | { port: 'notifications'; subscriptionId: string; messageId: string; jobId: string; attempt: number };
 
 function resourceOf(call: PortCall): string {
+  if (call.port === 'notifications') return call.subscriptionId;
   return call.port === 'objects' ? call.bucket : call.port === 'functions' ? call.functionName : call.topic;
 }
+
+/** A delivery failure the protocol calls final (an SMTP 550): the fake deliverer reports it as not retryable. */
+class PermanentDeliveryError extends Error {}
 
 interface FakePorts extends ActionPorts {
   readonly calls: PortCall[];
@@ -98,6 +104,16 @@ function fakePorts(): FakePorts {
     broker: {
       async publish(topic, payload, qos) {
         await record({ port: 'broker', topic, payload, qos });
+      },
+    },
+    notifications: {
+      async deliver(target, notification, jobId, attempt) {
+        try {
+          await record({ port: 'notifications', subscriptionId: target.subscriptionId, messageId: notification.messageId, jobId, attempt });
+          return { ok: true };
+        } catch (error) {
+          return { ok: false, retryable: !(error instanceof PermanentDeliveryError), errorMessage: (error as Error).message };
+        }
       },
     },
   };
@@ -203,6 +219,17 @@ const REPUBLISH: ActionTarget = { kind: 'republish', topic: 'alerts/soilSensor1'
 
 function job(id: string, target: ActionTarget, extra: Partial<ActionJob> = {}): ActionJob {
   return { ...testJob(id, { target }), ...extra };
+}
+
+function notifyJob(messageId: string, subscriptionId: string, retry: ActionJob['retry'] = {}): ActionJob {
+  return notificationJob({
+    id: `${messageId}:${subscriptionId}`,
+    topicName: 'alerts',
+    subscriptionId,
+    protocol: 'email',
+    notification: { messageId, message: 'Humidity 29', timestamp: 1598536072677 },
+    retry: retry ?? {},
+  });
 }
 
 for (const driver of DRIVERS) {
@@ -446,6 +473,64 @@ for (const driver of DRIVERS) {
     assert.deepEqual(next.settled.map((s) => [s.id, s.ok]), [['c', true], ['d', true], ['e', true]]);
     assert.equal(next.ports.calls.length, 3, 'a and b are not run again');
     assert.equal((await h.queue.stats(h.clock.t)).depth, 0);
+  });
+
+  // Notification deliveries: the schedule travels in job.retry, made by the notification service at publish.
+
+  test(`${d} a notification delivery follows its SNS schedule exactly (4 attempts, 20 s apart, no jitter), then is dead-lettered`, async (t) => {
+    const h = await harness(t, driver, { random: () => 0.999 });
+    h.ports.behave = () => new Error('connect ECONNREFUSED 127.0.0.1:25');
+    const delivery = notifyJob('m1', 's1', { maxAttempts: 4, maxAgeMs: 24 * HOUR, baseDelayMs: 20_000, maxDelayMs: 20_000, backoff: 'linear' });
+    await h.executor.start();
+    await h.executor.enqueue([delivery], 1);
+    for (let retry = 1; retry <= 3; retry++) {
+      await until(`retry ${retry}`, async () => (await counter(h.metrics.actions, { rule: '$notify/alerts', kind: 'notification', outcome: 'retry' })) === retry);
+      const waiting = await h.queue.get('m1:s1');
+      assert.deepEqual([waiting?.state, waiting?.attempts, waiting && waiting.notBefore - h.clock.t], ['ready', retry, 20_000], `retry ${retry}`);
+      h.clock.t += 20_000;
+      h.executor.wake();
+    }
+    await h.settledCount(1);
+    assert.deepEqual(h.ports.calls.map((c) => c.port === 'notifications' && c.attempt), [1, 2, 3, 4]);
+    assert.deepEqual(h.settled, [{ id: 'm1:s1', ok: false, deadLettered: true, error: 'connect ECONNREFUSED 127.0.0.1:25' }]);
+    const [letter] = await h.queue.listDeadLetters({ ruleName: '$notify/alerts', target: 'notify:s1' }, h.clock.t);
+    assert.deepEqual(letter?.failures, [
+      { failedAction: 'SnsAction', failedResource: 'arn:sluice:sns:local:000000000000:alerts:s1', errorMessage: 'connect ECONNREFUSED 127.0.0.1:25' },
+    ]);
+    assert.equal(letter?.attempts, 4);
+  });
+
+  test(`${d} a notification the protocol rejects for good (SMTP 550) is dead-lettered after one attempt`, async (t) => {
+    const h = await harness(t, driver);
+    h.ports.behave = () => new PermanentDeliveryError('550 5.1.1 mailbox unavailable');
+    await h.executor.start();
+    await h.executor.enqueue([notifyJob('m1', 's1', { maxAttempts: 50, maxAgeMs: 24 * HOUR, baseDelayMs: 10_000, maxDelayMs: 900_000 })], 1);
+    await h.settledCount(1);
+    assert.equal(h.ports.calls.length, 1);
+    assert.deepEqual(h.settled, [{ id: 'm1:s1', ok: false, deadLettered: true, error: '550 5.1.1 mailbox unavailable' }]);
+    assert.equal(await counter(h.metrics.actions, { outcome: 'retry' }), 0);
+  });
+
+  test(`${d} one subscription's failing endpoint does not hold back another's deliveries`, async (t) => {
+    const h = await harness(t, driver, { perTargetConcurrency: 1 });
+    h.ports.behave = (call) => (call.port === 'notifications' && call.subscriptionId === 'down' ? 'hold' : undefined);
+    await h.executor.start();
+    await h.executor.enqueue([notifyJob('m1', 'down'), notifyJob('m2', 'down'), notifyJob('m1', 'up'), notifyJob('m2', 'up')], 1);
+    await h.settledCount(2);
+    assert.deepEqual(h.settled.map((s) => s.id).sort(), ['m1:up', 'm2:up']);
+    assert.equal(h.ports.maxActive('down'), 1, 'per-target bound: one delivery at a time to the stuck endpoint');
+  });
+
+  test(`${d} derived jobs (a function's notifications) are taken over maxBacklog without waiting`, async (t) => {
+    const h = await harness(t, driver, { concurrency: 1, maxBacklog: 1 });
+    h.ports.behave = () => 'hold';
+    await h.executor.start();
+    await h.executor.enqueue([job('a', S3)], 1);
+    await h.ports.started(1);
+    assert.equal(await h.executor.enqueue([notifyJob('m1', 's1'), notifyJob('m1', 's2')], 1, { derived: true }), 'enqueued');
+    assert.equal((await h.queue.stats(h.clock.t)).depth, 3);
+    h.ports.releaseAll();
+    await h.settledCount(3);
   });
 
   test(`${d} back-pressure: beyond maxBacklog QoS 0 is dropped and counted, QoS 1 waits for room`, async (t) => {

@@ -86,10 +86,15 @@ export class ActionExecutor {
    * Durably records a message's jobs. QoS 1 callers await this before the
    * PUBACK; when the backlog is over its limit they wait (clients slow down)
    * while QoS 0 messages are dropped and counted instead.
+   *
+   * `derived`: jobs made by work the queue already admitted (a function
+   * action's notifications). They are taken at once, over the limit if need
+   * be: making them wait for room could deadlock, with every running slot held
+   * by such work waiting for the others to finish.
    */
-  async enqueue(jobs: ReadonlyArray<ActionJob>, qos: 0 | 1 | 2): Promise<EnqueueOutcome> {
+  async enqueue(jobs: ReadonlyArray<ActionJob>, qos: 0 | 1 | 2, options: { derived?: boolean } = {}): Promise<EnqueueOutcome> {
     if (jobs.length === 0) return 'enqueued';
-    while (this.#backlog >= this.#o.maxBacklog && !this.#stopped) {
+    while (options.derived !== true && this.#backlog >= this.#o.maxBacklog && !this.#stopped) {
       if (qos === 0) {
         this.#o.metrics.messagesDropped.inc({ reason: 'backlog_full' });
         return 'dropped';

@@ -1,3 +1,4 @@
+import { topicArn } from '../core/index.js';
 import type { SqlVersion } from '../rules/index.js';
 
 /** An HTTP header of an `http` action (AWS HttpActionHeader); in an ActionConfig the value is a template. */
@@ -18,18 +19,43 @@ export type ActionConfig =
   /** `url` and header values are templates; `timeoutMs` is milliseconds per attempt. */
   | { kind: 'http'; url: string; headers: HttpHeader[]; timeoutMs: number };
 
-/** An action with its templates rendered against one message: what a job carries. */
+/**
+ * An action with its templates rendered against one message: what a job carries.
+ * `notification` is no rule's action: it is one notification's delivery to one
+ * subscription, which the notification service queues as its durable outbox
+ * (`notifications.ts`).
+ */
 export type ActionTarget =
   | { kind: 's3'; bucket: string; key: string; contentType?: string }
   | { kind: 'function'; functionName: string }
   | { kind: 'republish'; topic: string; qos: 0 | 1 }
-  | { kind: 'http'; url: string; headers: HttpHeader[]; timeoutMs: number };
+  | { kind: 'http'; url: string; headers: HttpHeader[]; timeoutMs: number }
+  /** `topic` is the topic's name; `protocol` the subscription's when the job was made. */
+  | { kind: 'notification'; topic: string; subscriptionId: string; protocol: string };
+
+/**
+ * SNS's backoff functions (a DeliveryPolicy's `backoffFunction`): how the delay
+ * grows from the shortest to the longest over a job's retries. See
+ * `retry-policy.ts` for the curves.
+ */
+export const BACKOFF_FUNCTIONS = ['linear', 'arithmetic', 'geometric', 'exponential'] as const;
+export type BackoffFunction = (typeof BACKOFF_FUNCTIONS)[number];
 
 /** A rule's own bounds on retries; unset fields take the action kind's defaults. */
 export interface RuleRetryLimits {
   maxAttempts?: number;
   /** ms */
   maxAgeMs?: number;
+  /** ms: the first retry's delay bound (jittered backoff), or the shortest delay (a `backoff` function). */
+  baseDelayMs?: number;
+  /** ms: the longest delay between two attempts. */
+  maxDelayMs?: number;
+  /**
+   * Unset: exponential backoff with full jitter (rules). Set: SNS's schedule,
+   * from `baseDelayMs` on the first retry to `maxDelayMs` on the last, without
+   * jitter (notification deliveries under a delivery policy).
+   */
+  backoff?: BackoffFunction;
 }
 
 export interface RuleDefinition {
@@ -84,6 +110,8 @@ export function awsActionName(target: ActionTarget): string {
       return 'RepublishAction';
     case 'http':
       return 'HttpAction';
+    case 'notification':
+      return 'SnsAction';
   }
 }
 
@@ -98,6 +126,9 @@ export function targetResource(target: ActionTarget): string {
       return target.topic;
     case 'http':
       return httpResource(target.url);
+    case 'notification':
+      // The subscription's ARN (`<topicArn>:<id>`), as SNS names it.
+      return `${topicArn(target.topic)}:${target.subscriptionId}`;
   }
 }
 

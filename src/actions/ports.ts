@@ -42,8 +42,35 @@ export interface MessagePublisher {
   publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
 }
 
+/** One notification as its delivery job carries it (the job's `input.value`). */
+export interface NotificationPayload {
+  messageId: string;
+  message: string;
+  subject?: string;
+  /** SNS message attributes, `{ Name: { Type, Value } }`, for the protocols that pass them on. */
+  messageAttributes?: Record<string, { Type: string; Value: string }>;
+  /** When it was published, ms since the epoch (SNS's `Timestamp`). */
+  timestamp: number;
+}
+
+export interface NotificationDeliverer {
+  /**
+   * Delivers one notification to one subscription (a `notification` job).
+   * Resolves `{ ok: true }` when it was delivered, or needs no delivery (done
+   * before, or the subscription is gone); `{ ok: false }` says whether trying
+   * again can help. Rejections are treated as retryable.
+   */
+  deliver(
+    target: { topic: string; subscriptionId: string; protocol: string },
+    notification: NotificationPayload,
+    jobId: string,
+    attempt: number,
+  ): Promise<{ ok: true } | { ok: false; retryable: boolean; errorMessage: string }>;
+}
+
 export interface ActionPorts {
   objects: ObjectWriter;
   functions: FunctionInvoker;
   broker: MessagePublisher;
+  notifications: NotificationDeliverer;
 }

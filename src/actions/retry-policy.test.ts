@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ActionTarget } from './model.js';
-import { backoffDelayMs, retryPolicyFor, type RetryPolicy } from './retry-policy.js';
+import { backoffDelayMs, retryPolicyFor, scheduledDelayMs, type RetryPolicy } from './retry-policy.js';
 
 const HOUR = 3_600_000;
 const POLICY: RetryPolicy = { maxAttempts: 20, maxAgeMs: HOUR, baseDelayMs: 200, maxDelayMs: 60_000 };
@@ -46,6 +46,7 @@ const TARGETS: Record<string, ActionTarget> = {
   function: { kind: 'function', functionName: 'f' },
   republish: { kind: 'republish', topic: 't', qos: 0 },
   http: { kind: 'http', url: 'https://example.com/hook', headers: [], timeoutMs: 5_000 },
+  notification: { kind: 'notification', topic: 'alerts', subscriptionId: 's1', protocol: 'email' },
 };
 
 // The defaults per kind, pinned: changing one changes how long an outage is survived.
@@ -55,6 +56,8 @@ const DEFAULTS: Array<[string, RetryPolicy]> = [
   ['function', { maxAttempts: 3, maxAgeMs: 6 * HOUR, baseDelayMs: 1_000, maxDelayMs: 60_000 }],
   ['republish', { maxAttempts: 3, maxAgeMs: HOUR, baseDelayMs: 100, maxDelayMs: 10_000 }],
   ['http', { maxAttempts: 8, maxAgeMs: 24 * HOUR, baseDelayMs: 1_000, maxDelayMs: 5 * 60_000 }],
+  // Only for a notification job that carries no schedule of its own (they all do): email's.
+  ['notification', { maxAttempts: 50, maxAgeMs: 24 * HOUR, baseDelayMs: 10_000, maxDelayMs: 15 * 60_000 }],
 ];
 
 for (const [kind, policy] of DEFAULTS) {
@@ -80,3 +83,38 @@ for (const [limits, changed] of OVERRIDES) {
     assert.deepEqual(retryPolicyFor(TARGETS.function as ActionTarget, limits), { ...defaults, ...changed });
   });
 }
+
+test('retryPolicyFor takes a delivery schedule whole: delays and backoff function too', () => {
+  const limits = { maxAttempts: 4, maxAgeMs: HOUR, baseDelayMs: 20_000, maxDelayMs: 20_000, backoff: 'linear' as const };
+  assert.deepEqual(retryPolicyFor(TARGETS.notification as ActionTarget, limits), limits);
+});
+
+// SNS's backoff phase over 5 retries (maxAttempts 6), retry 1 → 5: [function, min, max, delays in ms]
+const SCHEDULES: Array<[RetryPolicy['backoff'], number, number, number[]]> = [
+  ['linear', 1_000, 16_000, [1_000, 4_750, 8_500, 12_250, 16_000]],
+  ['arithmetic', 1_000, 16_000, [1_000, 1_938, 4_750, 9_438, 16_000]],
+  ['geometric', 1_000, 16_000, [1_000, 2_000, 4_000, 8_000, 16_000]],
+  // Doubling back from the maximum, never under the minimum.
+  ['exponential', 1_000, 12_000, [1_000, 1_500, 3_000, 6_000, 12_000]],
+  // SNS's default HTTP policy shape: every function is a fixed delay when min = max.
+  ['exponential', 20_000, 20_000, [20_000, 20_000, 20_000, 20_000, 20_000]],
+  ['geometric', 0, 8_000, [0, 2_000, 4_000, 6_000, 8_000]],
+];
+
+for (const [backoff, min, max, delays] of SCHEDULES) {
+  test(`scheduled backoff ${backoff} from ${min} to ${max} ms: ${delays.join(', ')}`, () => {
+    const policy: RetryPolicy = { maxAttempts: 6, maxAgeMs: HOUR, baseDelayMs: min, maxDelayMs: max, ...(backoff ? { backoff } : {}) };
+    assert.deepEqual([1, 2, 3, 4, 5].map((retry) => scheduledDelayMs(retry, policy)), delays);
+    // No jitter: the random source is not consulted.
+    assert.deepEqual([1, 2, 3, 4, 5].map((retry) => backoffDelayMs(retry, policy, () => 0)), delays);
+  });
+}
+
+test('scheduled backoff: SNS default (numRetries 3, 20 s, linear) is 20 s before each of the 3 retries; edges are clamped', () => {
+  const policy: RetryPolicy = { maxAttempts: 4, maxAgeMs: HOUR, baseDelayMs: 20_000, maxDelayMs: 20_000, backoff: 'linear' };
+  assert.deepEqual([1, 2, 3].map((retry) => backoffDelayMs(retry, policy)), [20_000, 20_000, 20_000]);
+  const ramp: RetryPolicy = { ...policy, maxDelayMs: 60_000 };
+  assert.equal(scheduledDelayMs(0, ramp), 20_000, 'before the first retry: the minimum');
+  assert.equal(scheduledDelayMs(9, ramp), 60_000, 'past the last retry: the maximum');
+  assert.equal(scheduledDelayMs(1, { ...ramp, maxAttempts: 2 }), 20_000, 'a single retry waits the minimum');
+});

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SluiceError, parseDuration } from '../core/index.js';
+import { notificationTargetKey } from '../actions/index.js';
 import type { ApiDeps } from './deps.js';
 
 const duration = z
@@ -18,6 +19,8 @@ const duration = z
 const filterQuery = z
   .object({
     rule: z.string().min(1).optional(),
+    /** A notification subscription's id: only its deliveries. */
+    subscription: z.string().min(1).optional(),
     olderThan: duration,
     newerThan: duration,
     limit: z.coerce.number().int().min(1).max(10_000).optional(),
@@ -28,6 +31,7 @@ const selectionBody = z
   .object({
     id: z.string().min(1).optional(),
     rule: z.string().min(1).optional(),
+    subscription: z.string().min(1).optional(),
     olderThan: duration,
     newerThan: duration,
     all: z.boolean().optional(),
@@ -41,11 +45,12 @@ function toSelection(body: Selection) {
   const selection = {
     ...(body.id !== undefined ? { jobId: body.id } : {}),
     ...(body.rule !== undefined ? { ruleName: body.rule } : {}),
+    ...(body.subscription !== undefined ? { target: notificationTargetKey(body.subscription) } : {}),
     ...(body.olderThan !== undefined ? { olderThanMs: body.olderThan } : {}),
     ...(body.newerThan !== undefined ? { newerThanMs: body.newerThan } : {}),
   };
   if (Object.keys(selection).length === 0 && body.all !== true) {
-    throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', 'select dead letters by id, rule or age, or pass "all": true to act on every one', {
+    throw new SluiceError('SLUICE_ERR_REQUEST_INVALID', 'select dead letters by id, rule, subscription or age, or pass "all": true to act on every one', {
       place: { field: 'body' },
     });
   }
@@ -57,6 +62,7 @@ export async function actionRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     const query = filterQuery.parse(request.query);
     const deadLetters = await deps.deadLetters.list({
       ...(query.rule !== undefined ? { ruleName: query.rule } : {}),
+      ...(query.subscription !== undefined ? { target: notificationTargetKey(query.subscription) } : {}),
       ...(query.olderThan !== undefined ? { olderThanMs: query.olderThan } : {}),
       ...(query.newerThan !== undefined ? { newerThanMs: query.newerThan } : {}),
       limit: query.limit ?? 100,

@@ -41,6 +41,17 @@ export async function notifyRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     return deps.notify.publish({ topic: name, message: body.message, ...(body.subject ? { subject: body.subject } : {}) });
   });
 
+  // Delivery status: derived from the delivery records and the outbox (the action queue).
+  app.get('/api/v1/notifications/messages/:messageId', async (request) => {
+    const { messageId } = z.object({ messageId: z.string().min(1).max(200) }).parse(request.params);
+    return deps.notify.messageStatus(messageId);
+  });
+  app.get('/api/v1/subscriptions/:id/deliveries', async (request) => {
+    const { id } = z.object({ id: z.string().min(1).max(400) }).parse(request.params);
+    const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(20) }).strict().parse(request.query);
+    return { deliveries: await deps.notify.subscriptionDeliveries(id, limit) };
+  });
+
   app.get('/api/v1/mailbox', async () => {
     if (!deps.mailbox) throw new SluiceError('SLUICE_ERR_NOT_FOUND', 'the dev mailbox is off because mail goes out through --smtp');
     return { messages: await deps.mailbox.list() };

@@ -26,6 +26,7 @@ async function harness(t: TestContext, def: FunctionDefinition) {
       objects,
       functions: functionActionPort(runtime),
       broker: { publish: async () => {} },
+      notifications: { deliver: async () => ({ ok: true }) },
     },
     onSettled: (job, outcome) => settled.push(outcome.ok ? { id: job.id, ok: true } : { id: job.id, ok: false, deadLettered: outcome.deadLettered }),
   });

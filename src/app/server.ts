@@ -27,6 +27,7 @@ import {
 import { FunctionRuntime } from '../functions/index.js';
 import { eventInvoker } from './event-invokes.js';
 import { functionActionPort } from './function-actions.js';
+import { notificationDeliverer, notificationOutbox } from './notify-outbox.js';
 import { NotificationService, createMailboxTransport, createSmtpTransport, type ReadableMailTransport } from '../notify/index.js';
 import { DEFAULT_SERVER_HOSTS, Registry, TokenStore } from '../registry/index.js';
 import { StackService, prepareStackDeployment, type SimulatorSpec, type StackDeployRequest } from '../stack/index.js';
@@ -118,23 +119,16 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
       metrics,
       services: {
         publishNotification: async (request, origin) => {
+          // Resolves once the deliveries are in the durable outbox (the action queue), which sends and
+          // retries them: a mail server that is down no longer fails the invocation. A retried
+          // invocation (same job id) makes the same call: same message id, so the same delivery ids
+          // (no second job while one waits) and the delivery records (no second mail after one was sent).
           const result = await notify.publish({
             topic: topicNameFromArnOrName(request.topicArn),
             message: request.message,
             ...(request.subject !== undefined ? { subject: request.subject } : {}),
-            // A retried invocation (same job id) makes the same call: same message id, no second mail.
             ...(origin ? { messageId: stableMessageId(origin.requestId, origin.sequence) } : {}),
           });
-          for (const delivery of result.deliveries) metrics.notificationsSent.inc({ protocol: 'email', outcome: delivery.status });
-          const failed = result.deliveries.filter((d) => d.status === 'failed');
-          if (failed.length > 0) {
-            // Failing the call fails the invocation, so the rule action is retried with backoff;
-            // the retry reuses the message id, so subscribers already mailed are skipped.
-            throw new SluiceError(
-              'SLUICE_ERR_MAIL_SEND',
-              `${failed.length} of ${result.deliveries.length} deliveries of message ${result.messageId} failed: ${failed[0]?.error ?? 'unknown error'}`,
-            );
-          }
           return { messageId: result.messageId };
         },
         publishMqtt: async (request) => {
@@ -168,10 +162,13 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
             await broker.publish(topic, payload, qos);
           },
         },
+        notifications: notificationDeliverer(notify, metrics),
       },
     });
     // Stops before functions and stores close (cleanups run in reverse); what has not run stays queued on disk.
     cleanups.push(() => executor.stop());
+    // The action queue is the notification outbox: one job per (message, subscription), under `$notify/<topic>`.
+    notify.setOutbox(notificationOutbox(executor, queue));
     const deadLetters = new DeadLetters(queue, executor, systemClock);
 
     const simulators = new Map<string, SimulatorSpec>();
@@ -271,6 +268,18 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     for (const request of stackRequests) await stacks.deploy(request);
     // Jobs left queued by the last run (a crash, a stop) resume once rules and functions are back.
     await executor.start();
+    // Delivery and message records of notifications are kept 7 days, then pruned (hourly, and once now).
+    let pruning: Promise<unknown> = Promise.resolve();
+    const prune = (): void => {
+      pruning = notify.pruneRecords().catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'pruning notification records failed'));
+    };
+    const pruner = setInterval(prune, NOTIFY_PRUNE_INTERVAL_MS);
+    pruner.unref();
+    cleanups.push(async () => {
+      clearInterval(pruner);
+      await pruning;
+    });
+    prune();
     await writeAtomically(paths.endpoints, `${JSON.stringify(endpoints, null, 2)}\n`);
 
     let closing: Promise<void> | undefined;
@@ -292,7 +301,6 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
   }
 }
 
-/** A UUID-shaped id derived from the invocation and the call's place in it. */
 /**
  * The TLS listeners' certificate: the operator's files, or one the built-in
  * CA issues at every start for localhost and the configured host names. The
@@ -312,6 +320,10 @@ async function serverTlsCredentials(config: ServerConfig, registry: Registry): P
   return { cert: issued.certificatePem, key: issued.privateKeyPem, ca };
 }
 
+/** How often old notification delivery records are pruned. */
+const NOTIFY_PRUNE_INTERVAL_MS = 3_600_000;
+
+/** A UUID-shaped id derived from the invocation and the call's place in it. */
 function stableMessageId(requestId: string, sequence: number): string {
   const hex = sha256Hex(`${requestId}#${sequence}`);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;

@@ -6,6 +6,7 @@ import { action, printJson, printTable } from './output.js';
 
 interface SelectionFlags {
   rule?: string;
+  subscription?: string;
   olderThan?: string;
   newerThan?: string;
   all?: boolean;
@@ -14,6 +15,7 @@ interface SelectionFlags {
 function query(flags: SelectionFlags & { limit?: string }): string {
   const params = new URLSearchParams();
   if (flags.rule) params.set('rule', flags.rule);
+  if (flags.subscription) params.set('subscription', flags.subscription);
   if (flags.olderThan) params.set('olderThan', flags.olderThan);
   if (flags.newerThan) params.set('newerThan', flags.newerThan);
   if (flags.limit) params.set('limit', flags.limit);
@@ -23,15 +25,16 @@ function query(flags: SelectionFlags & { limit?: string }): string {
 
 /** Replay and purge act on many dead letters at once, so an empty selection must be said on purpose. */
 function selection(command: 'replay' | 'purge', id: string | undefined, flags: SelectionFlags): Record<string, unknown> {
-  if (!id && !flags.rule && !flags.olderThan && !flags.newerThan && !flags.all) {
+  if (!id && !flags.rule && !flags.subscription && !flags.olderThan && !flags.newerThan && !flags.all) {
     throw new SluiceError(
       'SLUICE_ERR_REQUEST_INVALID',
-      `dlq ${command}: give a dead letter id, --rule, --older-than or --newer-than, or --all to ${command} every one`,
+      `dlq ${command}: give a dead letter id, --rule, --subscription, --older-than or --newer-than, or --all to ${command} every one`,
     );
   }
   return {
     ...(id ? { id } : {}),
     ...(flags.rule ? { rule: flags.rule } : {}),
+    ...(flags.subscription ? { subscription: flags.subscription } : {}),
     ...(flags.olderThan ? { olderThan: flags.olderThan } : {}),
     ...(flags.newerThan ? { newerThan: flags.newerThan } : {}),
     ...(flags.all ? { all: true } : {}),
@@ -40,7 +43,8 @@ function selection(command: 'replay' | 'purge', id: string | undefined, flags: S
 
 const withFilters = (command: Command): Command =>
   command
-    .option('--rule <name>', 'only dead letters of this rule')
+    .option('--rule <name>', "only dead letters of this rule ('$notify/<topic>': a topic's notification deliveries)")
+    .option('--subscription <id>', "only this notification subscription's dead deliveries")
     .option('--older-than <duration>', 'only dead letters older than this, e.g. 1h')
     .option('--newer-than <duration>', 'only dead letters newer than this, e.g. 30m');
 

@@ -7,6 +7,7 @@ export const COLLECTIONS = {
   subscriptions: 'notify.subscriptions',
   tokens: 'notify.tokens',
   deliveries: 'notify.deliveries',
+  messages: 'notify.messages',
 } as const;
 
 export type TopicRecord = Topic;
@@ -36,12 +37,40 @@ export interface TokenRecord {
   expiresAt?: number;
 }
 
-/** Keyed by `<messageId>:<subscriptionId>`: recorded only for publishes that name their message id. */
+/**
+ * Keyed by `<messageId>:<subscriptionId>`: a delivery that is finished. With
+ * an outbox, written for every queued delivery once it was sent (or found
+ * needless); without one, only for publishes that name their message id.
+ * A record of a sent delivery is what stops a second one (a retried function
+ * invocation, a replayed dead letter). Pruned after `DELIVERY_RECORD_RETENTION_MS`.
+ */
 export interface DeliveryRecord {
   messageId: string;
   subscriptionId: string;
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch: when it was sent (or skipped). */
   deliveredAt: number;
+  /** Absent in records written before the outbox: `delivered`. */
+  status?: 'delivered' | 'skipped';
+  /** The attempt that sent it (1 for the first); absent for inline deliveries. */
+  attempts?: number;
+  /** Why a `skipped` delivery was not sent. */
+  reason?: string;
+}
+
+/**
+ * Keyed by message id: one per message published through the outbox, written
+ * before its deliveries are queued, naming the subscriptions it was queued
+ * for. Delivery status is derived from it, the delivery records and the
+ * outbox. Pruned with the delivery records.
+ */
+export interface MessageRecord {
+  messageId: string;
+  topicName: string;
+  /** Milliseconds since the epoch. */
+  publishedAt: number;
+  subject?: string;
+  /** Oldest subscription first, as they were queued. */
+  subscriptionIds: string[];
 }
 
 export interface NotifyCollections {
@@ -49,6 +78,7 @@ export interface NotifyCollections {
   subscriptions: DocumentCollection<SubscriptionRecord>;
   tokens: DocumentCollection<TokenRecord>;
   deliveries: DocumentCollection<DeliveryRecord>;
+  messages: DocumentCollection<MessageRecord>;
 }
 
 export function openCollections(state: StateStore): NotifyCollections {
@@ -57,6 +87,7 @@ export function openCollections(state: StateStore): NotifyCollections {
     subscriptions: state.collection<SubscriptionRecord>(COLLECTIONS.subscriptions),
     tokens: state.collection<TokenRecord>(COLLECTIONS.tokens),
     deliveries: state.collection<DeliveryRecord>(COLLECTIONS.deliveries),
+    messages: state.collection<MessageRecord>(COLLECTIONS.messages),
   };
 }
 
@@ -71,5 +102,6 @@ export function toSubscription(record: SubscriptionRecord): Subscription {
     status: record.status,
     createdAt: record.createdAt,
     ...(record.confirmedAt !== undefined ? { confirmedAt: record.confirmedAt } : {}),
+    ...(record.deliveryPolicy !== undefined ? { deliveryPolicy: record.deliveryPolicy } : {}),
   };
 }

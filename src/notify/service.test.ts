@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hashToken, isSluiceError, silentLogger, type ErrorCode } from '../core/index.js';
+import { SluiceError, hashToken, isSluiceError, silentLogger, type ErrorCode } from '../core/index.js';
 import { NotificationService } from './service.js';
 import type { StateStore } from '../core/index.js';
 import { createMemoryStateStore } from '../state/index.js';
@@ -11,20 +11,41 @@ async function dump(state: StateStore, name: string): Promise<Record<string, unk
 }
 import { createMemoryTransport } from './transport/memory.js';
 import type { MailMessage, MailTransport, MailboxEntry } from './transport/port.js';
+import type { NotificationOutbox, OutboxEntryState, QueuedDelivery } from './outbox.js';
 import { CONFIRM_TOKEN_TTL_MS } from './tokens.js';
 
 const PUBLIC_URL = 'http://127.0.0.1:8080';
 const FROM = 'Sluice <no-reply@sluice.local>';
 const ALERT = { subject: 'Attention:Humidity Under Threshold', message: 'Humidity 29 under threshold for device name soilSensor3' };
 
-function setup(options: { transport?: MailTransport; publicUrl?: string } = {}) {
+function setup(options: { transport?: MailTransport; wrapTransport?: (mail: MailTransport) => MailTransport; publicUrl?: string; outbox?: NotificationOutbox } = {}) {
   const clock = { t: Date.parse('2020-08-27T13:47:52.677Z'), now() { return this.t; } };
   const mail = createMemoryTransport({ clock });
   const state = createMemoryStateStore();
   const service = new NotificationService({
-    state, transport: options.transport ?? mail, publicUrl: options.publicUrl ?? `${PUBLIC_URL}/`, from: FROM, logger: silentLogger(), clock,
+    state, transport: options.transport ?? options.wrapTransport?.(mail) ?? mail, publicUrl: options.publicUrl ?? `${PUBLIC_URL}/`, from: FROM, logger: silentLogger(), clock,
+    ...(options.outbox ? { outbox: options.outbox } : {}),
   });
   return { service, mail, state, clock };
+}
+
+/** An outbox that keeps what it is given; `states` is what it reports per delivery id. */
+function fakeOutbox() {
+  const queued: QueuedDelivery[] = [];
+  const states = new Map<string, OutboxEntryState>();
+  const outbox: NotificationOutbox = {
+    async enqueue(deliveries) {
+      for (const delivery of deliveries) {
+        if (queued.some((q) => q.id === delivery.id)) continue;
+        queued.push(structuredClone(delivery));
+        states.set(delivery.id, { state: 'ready', attempts: 0, notBefore: 0 });
+      }
+    },
+    async state(id) {
+      return states.get(id);
+    },
+  };
+  return { outbox, queued, states };
 }
 
 function linkToken(entry: MailboxEntry | undefined, kind: 'confirm' | 'unsubscribe'): string {
@@ -346,4 +367,191 @@ test('publish: the message and subject are checked', async () => {
 
 test('the public URL must be http(s)', () => {
   assert.throws(() => setup({ publicUrl: 'localhost:8080' }), isCode('SLUICE_ERR_CONFIG_INVALID'));
+});
+
+// ---- with the durable outbox ----
+
+/** Topic `alerts` with confirmed subscribers (oldest first) and a fake outbox. */
+async function outboxSetup(endpoints = ['ops@example.com'], options: { wrapTransport?: (mail: MailTransport) => MailTransport } = {}) {
+  const fake = fakeOutbox();
+  const ctx = setup({ ...options, outbox: fake.outbox });
+  await ctx.service.createTopic('alerts', { displayName: 'Soil alerts' });
+  const subs = [];
+  for (const endpoint of endpoints) {
+    ctx.clock.t += 1000;
+    await ctx.service.subscribe('alerts', { protocol: 'email', endpoint });
+    subs.push(await ctx.service.confirm(linkToken(ctx.mail.sent.at(-1), 'confirm')));
+  }
+  return { ...ctx, ...fake, subs };
+}
+
+test('outbox publish: one queued delivery per confirmed subscription, with its schedule; nothing is sent yet', async () => {
+  const ctx = await outboxSetup(['a@example.com', 'b@example.com']);
+  await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'pending@example.com' });
+  const mails = ctx.mail.sent.length;
+  const result = await ctx.service.publish({ topic: 'alerts', ...ALERT, messageAttributes: { site: { Type: 'String', Value: 'north' } } });
+
+  const [a, b] = ctx.subs;
+  assert.ok(a && b);
+  assert.deepEqual(result.deliveries, [
+    { subscriptionId: a.id, endpoint: 'a@example.com', status: 'queued' },
+    { subscriptionId: b.id, endpoint: 'b@example.com', status: 'queued' },
+  ]);
+  assert.equal(ctx.mail.sent.length, mails, 'delivered later, by the outbox');
+  const notification = { messageId: result.messageId, message: ALERT.message, subject: ALERT.subject, messageAttributes: { site: { Type: 'String', Value: 'north' } }, timestamp: ctx.clock.t };
+  const retry = { maxAttempts: 50, maxAgeMs: 86_400_000, baseDelayMs: 10_000, maxDelayMs: 900_000 };
+  assert.deepEqual(ctx.queued, [
+    { id: `${result.messageId}:${a.id}`, topicName: 'alerts', subscriptionId: a.id, protocol: 'email', notification, retry },
+    { id: `${result.messageId}:${b.id}`, topicName: 'alerts', subscriptionId: b.id, protocol: 'email', notification, retry },
+  ]);
+  const status = await ctx.service.messageStatus(result.messageId);
+  assert.deepEqual(status.deliveries.map((d) => [d.endpoint, d.status, d.attempts]), [['a@example.com', 'queued', 0], ['b@example.com', 'queued', 0]]);
+  assert.equal(status.topicArn, (await ctx.service.getTopic('alerts')).arn);
+  assert.equal(status.subject, ALERT.subject);
+});
+
+test('outbox deliverQueued: sends the same mail an inline publish sends, once; the delivery record stops a repeat', async () => {
+  const ctx = await outboxSetup();
+  const [sub] = ctx.subs;
+  assert.ok(sub);
+  const { messageId } = await ctx.service.publish({ topic: 'alerts', ...ALERT });
+  const [delivery] = ctx.queued;
+  assert.ok(delivery);
+  const target = { topic: 'alerts', subscriptionId: sub.id, protocol: 'email' };
+  const before = ctx.mail.sent.length;
+
+  assert.deepEqual(await ctx.service.deliverQueued(target, delivery.notification, delivery.id, 2), { status: 'delivered' });
+  assert.equal(ctx.mail.sent.length, before + 1);
+  const mail = ctx.mail.sent.at(-1);
+  assert.ok(mail);
+  assert.equal(mail.to, 'ops@example.com');
+  assert.equal(mail.subject, ALERT.subject);
+  assert.ok(mail.text.startsWith(`${ALERT.message}\n\n--\n`));
+  assert.equal(mail.headers['X-Sluice-Message-Id'], messageId);
+  assert.equal(mail.headers['List-Unsubscribe'], `<${PUBLIC_URL}/notify/unsubscribe/${linkToken(mail, 'unsubscribe')}>`);
+
+  assert.deepEqual(await ctx.service.deliverQueued(target, delivery.notification, delivery.id, 1), { status: 'duplicate' });
+  assert.equal(ctx.mail.sent.length, before + 1, 'no second mail');
+  // The job left the outbox: the status comes from the delivery record.
+  ctx.states.delete(delivery.id);
+  const [state] = (await ctx.service.messageStatus(messageId)).deliveries;
+  assert.deepEqual(state, {
+    messageId, subscriptionId: sub.id, status: 'delivered', attempts: 2, publishedAt: new Date(ctx.clock.t).toISOString(),
+    deliveredAt: new Date(ctx.clock.t).toISOString(), endpoint: 'ops@example.com', protocol: 'email',
+  });
+
+  // A retried function invocation publishes the same message id again: nothing is queued for whom it was delivered to.
+  const again = await ctx.service.publish({ topic: 'alerts', ...ALERT, messageId });
+  assert.deepEqual(again.deliveries.map((d) => d.status), ['duplicate']);
+  assert.equal(ctx.queued.length, 1);
+});
+
+test('outbox deliverQueued: a subscription deleted meanwhile is skipped, not mailed', async () => {
+  const ctx = await outboxSetup(['a@example.com', 'b@example.com']);
+  const [a, b] = ctx.subs;
+  assert.ok(a && b);
+  const { messageId } = await ctx.service.publish({ topic: 'alerts', ...ALERT });
+  assert.equal(await ctx.service.unsubscribeById(a.id), true);
+  const before = ctx.mail.sent.length;
+  for (const delivery of ctx.queued) {
+    const outcome = await ctx.service.deliverQueued({ topic: 'alerts', subscriptionId: delivery.subscriptionId, protocol: 'email' }, delivery.notification, delivery.id, 1);
+    ctx.states.delete(delivery.id);
+    assert.equal(outcome.status, delivery.subscriptionId === a.id ? 'skipped' : 'delivered');
+  }
+  assert.deepEqual(ctx.mail.sent.slice(before).map((m) => m.to), ['b@example.com']);
+  const status = await ctx.service.messageStatus(messageId);
+  assert.deepEqual(status.deliveries.map((d) => [d.subscriptionId, d.status, d.endpoint, d.lastError]), [
+    [a.id, 'skipped', undefined, 'the subscription was deleted before delivery'],
+    [b.id, 'delivered', 'b@example.com', undefined],
+  ]);
+});
+
+test('outbox deliverQueued: failures say whether to retry (SMTP 550 is final, a dead relay is not) and record nothing', async () => {
+  let failure: Error = new Error('connect ECONNREFUSED 127.0.0.1:2525');
+  const flaky = (memory: MailTransport): MailTransport => ({
+    async send(mail) {
+      if (mail.subject === ALERT.subject) throw new SluiceError('SLUICE_ERR_MAIL_SEND', `mail to ${mail.to} could not be sent: ${failure.message}`, { cause: failure });
+      return memory.send(mail);
+    },
+    close: () => memory.close(),
+  });
+  const ctx = await outboxSetup(['ops@example.com'], { wrapTransport: flaky });
+  const [sub] = ctx.subs;
+  assert.ok(sub);
+  await ctx.service.publish({ topic: 'alerts', ...ALERT });
+  const [delivery] = ctx.queued;
+  assert.ok(delivery);
+  const target = { topic: 'alerts', subscriptionId: sub.id, protocol: 'email' };
+
+  const down = await ctx.service.deliverQueued(target, delivery.notification, delivery.id, 1);
+  assert.deepEqual(down, { status: 'failed', retryable: true, error: 'mail to ops@example.com could not be sent: connect ECONNREFUSED 127.0.0.1:2525' });
+  failure = Object.assign(new Error('550 5.1.1 mailbox unavailable'), { code: 'EENVELOPE', responseCode: 550 });
+  const rejected = await ctx.service.deliverQueued(target, delivery.notification, delivery.id, 2);
+  assert.equal(rejected.status === 'failed' && rejected.retryable, false);
+  assert.deepEqual(await dump(ctx.state, 'notify.deliveries'), {}, 'nothing recorded: a later attempt may still send it');
+});
+
+test('outbox publish: subscriptions with a delivery policy get its schedule', async () => {
+  const ctx = await outboxSetup(['a@example.com']);
+  const policy = { healthyRetryPolicy: { numRetries: 5, minDelayTarget: 10, maxDelayTarget: 80, backoffFunction: 'geometric' as const } };
+  const sub = await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'a@example.com', deliveryPolicy: JSON.stringify(policy) });
+  assert.deepEqual(sub.deliveryPolicy, policy, 'a repeat subscribe replaces the policy, and the policy is shown');
+  await ctx.service.publish({ topic: 'alerts', ...ALERT });
+  assert.deepEqual(ctx.queued[0]?.retry, { maxAttempts: 6, maxAgeMs: 86_400_000, baseDelayMs: 10_000, maxDelayMs: 80_000, backoff: 'geometric' });
+});
+
+test('subscribe: a delivery policy is validated before anything is created', async () => {
+  const ctx = setup();
+  await ctx.service.createTopic('alerts');
+  await assert.rejects(
+    ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'a@example.com', deliveryPolicy: { healthyRetryPolicy: { numRetries: 1000 } } }),
+    (error: unknown) => isCode('SLUICE_ERR_SUBSCRIPTION_INVALID')(error) && (error as SluiceError).place?.field === 'deliveryPolicy.healthyRetryPolicy.numRetries',
+  );
+  assert.deepEqual(await ctx.service.listSubscriptions('alerts'), []);
+  assert.equal(ctx.mail.sent.length, 0);
+  const sub = await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'a@example.com', deliveryPolicy: { healthyRetryPolicy: { numRetries: 1 } } });
+  assert.deepEqual((await ctx.service.getSubscription(sub.id)).deliveryPolicy, { healthyRetryPolicy: { numRetries: 1 } });
+});
+
+test('delivery status: queued, retrying, dead letter, failed (gone from the outbox unsent); newest first per subscription', async () => {
+  const ctx = await outboxSetup();
+  const [sub] = ctx.subs;
+  assert.ok(sub);
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    ctx.clock.t += 60_000;
+    ids.push((await ctx.service.publish({ topic: 'alerts', message: `m${i}` })).messageId);
+  }
+  const key = (i: number) => `${ids[i]}:${sub.id}`;
+  const t = ctx.clock.t;
+  ctx.states.set(key(1), { state: 'ready', attempts: 3, notBefore: t + 40_000, lastError: 'connect ECONNREFUSED' });
+  ctx.states.set(key(2), { state: 'dead', attempts: 50, notBefore: t, lastError: 'connect ECONNREFUSED', deadAt: t + 1 });
+  ctx.states.delete(key(3));
+
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const recent = await ctx.service.subscriptionDeliveries(sub.arn, 10);
+  assert.deepEqual(recent.map((d) => [d.messageId, d.status, d.attempts, d.lastError, d.nextAttemptAt ?? d.deadAt]), [
+    [ids[3], 'failed', 0, 'not delivered, and neither queued nor dead-lettered any more (a purged dead letter)', undefined],
+    [ids[2], 'dead_letter', 50, 'connect ECONNREFUSED', iso(t + 1)],
+    [ids[1], 'retrying', 3, 'connect ECONNREFUSED', iso(t + 40_000)],
+    [ids[0], 'queued', 0, undefined, undefined],
+  ]);
+  assert.deepEqual((await ctx.service.subscriptionDeliveries(sub.id, 2)).map((d) => d.messageId), [ids[3], ids[2]]);
+  await assert.rejects(ctx.service.messageStatus('no-such-message'), isCode('SLUICE_ERR_NOT_FOUND'));
+  await assert.rejects(ctx.service.subscriptionDeliveries('no-such-subscription'), isCode('SLUICE_ERR_NOT_FOUND'));
+});
+
+test('pruneRecords: delivery and message records older than 7 days go, newer ones stay', async () => {
+  const ctx = await outboxSetup();
+  const [sub] = ctx.subs;
+  assert.ok(sub);
+  const old = await ctx.service.publish({ topic: 'alerts', message: 'old' });
+  await ctx.service.deliverQueued({ topic: 'alerts', subscriptionId: sub.id, protocol: 'email' }, ctx.queued[0]!.notification, ctx.queued[0]!.id, 1);
+  ctx.clock.t += 7 * 24 * 3_600_000 - 1;
+  const recent = await ctx.service.publish({ topic: 'alerts', message: 'recent' });
+  assert.deepEqual(await ctx.service.pruneRecords(), { deliveries: 0, messages: 0 }, 'exactly 7 days old is kept');
+  ctx.clock.t += 2;
+  assert.deepEqual(await ctx.service.pruneRecords(), { deliveries: 1, messages: 1 });
+  assert.deepEqual(Object.keys(await dump(ctx.state, 'notify.messages')), [recent.messageId]);
+  await assert.rejects(ctx.service.messageStatus(old.messageId), isCode('SLUICE_ERR_NOT_FOUND'));
 });

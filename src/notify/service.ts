@@ -2,13 +2,21 @@ import {
   SluiceError, errorMessage, newId, systemClock, topicArn, topicNameFromArnOrName,
   type Clock, type Logger, type StateStore,
 } from '../core/index.js';
+import {
+  deliveryId, isRetryableDeliveryError,
+  type NotificationOutbox, type QueuedDelivery, type QueuedDeliveryOutcome, type QueuedNotification,
+} from './outbox.js';
+import { deliveryRetryFor, parseDeliveryPolicy, type DeliveryPolicy } from './outbox-policy.js';
 import { createEmailProtocol } from './protocols/email.js';
 import type { ProtocolDriver } from './protocols/protocol.js';
-import { openCollections, toSubscription, type NotifyCollections, type SubscriptionRecord } from './records.js';
+import {
+  openCollections, toSubscription, type DeliveryRecord, type MessageRecord, type NotifyCollections, type SubscriptionRecord,
+} from './records.js';
 import { CONFIRM_TOKEN_TTL_MS, LinkTokens, tokenInvalid } from './tokens.js';
 import type { MailTransport } from './transport/port.js';
 import {
-  PROTOCOLS, type Delivery, type Protocol, type PublishInput, type PublishResult, type SubscribeInput, type Subscription, type Topic,
+  PROTOCOLS, type Delivery, type DeliveryState, type MessageStatus, type Protocol, type PublishInput, type PublishResult,
+  type SubscribeInput, type Subscription, type Topic,
 } from './types.js';
 import { byCreation, mapLimit, normalizePublicUrl, subscriptionIdOf } from './util.js';
 import { validateDisplayName, validateMessage, validateSubject, validateTopicName } from './validate.js';
@@ -22,10 +30,26 @@ export interface NotificationServiceOptions {
   from: string;
   logger: Logger;
   clock?: Clock;
+  /**
+   * The durable outbox. With one, `publish` queues the deliveries and returns
+   * (`deliverQueued` sends them later, retried by the outbox); without one
+   * (unit tests, tools) it delivers inline. Also settable later (`setOutbox`),
+   * as the action queue that serves as the outbox is built after this service.
+   */
+  outbox?: NotificationOutbox;
 }
 
-/** How many deliveries of one publish run at once: bounds open SMTP conversations. */
+/** How many deliveries of one publish run at once (inline, without an outbox): bounds open SMTP conversations. */
 const PUBLISH_CONCURRENCY = 8;
+
+/**
+ * Delivery and message records older than this are pruned (`pruneRecords`).
+ * Longer than any delivery is retried (24 h) or a function invocation that
+ * publishes (6 h by default), so a repeat of a delivered message still finds
+ * its record; a dead letter replayed later than this after it was delivered
+ * — it cannot have been, except in the crash window — could be sent again.
+ */
+export const DELIVERY_RECORD_RETENTION_MS = 7 * 24 * 3_600_000;
 
 /**
  * Topics and subscriptions with SNS semantics. State lives in the state store
@@ -42,6 +66,7 @@ export class NotificationService {
   readonly #publicUrl: string;
   readonly #logger: Logger;
   readonly #clock: Clock;
+  #outbox: NotificationOutbox | undefined;
   #tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: NotificationServiceOptions) {
@@ -51,6 +76,12 @@ export class NotificationService {
     this.#drivers = { email: createEmailProtocol({ transport: options.transport, from: options.from }) };
     this.#publicUrl = normalizePublicUrl(options.publicUrl);
     this.#logger = options.logger;
+    this.#outbox = options.outbox;
+  }
+
+  /** Plugs in the durable outbox; from then on `publish` queues instead of delivering inline. */
+  setOutbox(outbox: NotificationOutbox): void {
+    this.#outbox = outbox;
   }
 
   // ---- topics ----
@@ -99,21 +130,32 @@ export class NotificationService {
 
   /**
    * Idempotent on (topic, protocol, endpoint): a repeat returns the existing
-   * subscription and sends nothing. A new email subscription is pending and is
-   * sent a confirmation mail; if that mail cannot be sent, the subscription is
-   * removed again and SLUICE_ERR_MAIL_SEND thrown, so a retry starts afresh.
+   * subscription and sends nothing; a delivery policy it gives replaces the
+   * stored one (for messages published from then on). A new email
+   * subscription is pending and is sent a confirmation mail; if that mail
+   * cannot be sent, the subscription is removed again and SLUICE_ERR_MAIL_SEND
+   * thrown, so a retry starts afresh. A bad delivery policy is
+   * SLUICE_ERR_SUBSCRIPTION_INVALID naming the field.
    */
   async subscribe(topicNameOrArn: string, input: SubscribeInput): Promise<Subscription> {
     const driver = this.#driver(input.protocol);
     const endpoint = driver.normalizeEndpoint(input.endpoint);
+    const deliveryPolicy: DeliveryPolicy | undefined = input.deliveryPolicy === undefined ? undefined : parseDeliveryPolicy(input.deliveryPolicy);
     const created = await this.#exclusive(async () => {
       const topic = await this.getTopic(topicNameOrArn);
       const existing = (await this.#subscriptionsOf(topic.name)).find((s) => s.protocol === driver.protocol && s.endpoint === endpoint);
-      if (existing) return undefined;
+      if (existing) {
+        if (deliveryPolicy !== undefined && JSON.stringify(deliveryPolicy) !== JSON.stringify(existing.deliveryPolicy)) {
+          await this.#records.subscriptions.put(existing.id, { ...existing, deliveryPolicy });
+          this.#logger.info({ topic: topic.name, subscription: existing.id }, 'subscription delivery policy updated');
+        }
+        return undefined;
+      }
       const id = newId();
       const record: SubscriptionRecord = {
         id, arn: `${topic.arn}:${id}`, topicName: topic.name, protocol: driver.protocol, endpoint,
         status: 'pending', createdAt: this.#now(), tokenHashes: [],
+        ...(deliveryPolicy !== undefined ? { deliveryPolicy } : {}),
       };
       if (!driver.requiresConfirmation) await this.#markConfirmed(record);
       else await this.#records.subscriptions.put(id, record);
@@ -204,9 +246,15 @@ export class NotificationService {
   // ---- publish ----
 
   /**
-   * Delivers to every confirmed subscription of the topic. One subscriber's
-   * failure is recorded and logged and does not stop the others (retries and a
-   * durable outbox come later).
+   * To every confirmed subscription of the topic.
+   *
+   * With an outbox: records the message, queues one delivery per subscription
+   * (durably: resolves after the commit) and returns them as `queued`; the
+   * outbox delivers and retries them on their protocol's schedule. A message
+   * id already delivered to a subscription is `duplicate` and not queued.
+   *
+   * Without one: delivers inline, once. One subscriber's failure is recorded
+   * and logged and does not stop the others.
    */
   async publish(input: PublishInput): Promise<PublishResult> {
     validateMessage(input.message);
@@ -214,10 +262,11 @@ export class NotificationService {
     const topic = await this.getTopic(input.topic);
     const targets = (await this.#subscriptionsOf(topic.name)).filter((s) => s.status === 'confirmed').sort(byCreation);
     const messageId = input.messageId ?? newId();
+    if (this.#outbox) return this.#publishToOutbox(this.#outbox, topic, targets, messageId, input);
     const deliveries = await mapLimit(targets, PUBLISH_CONCURRENCY, async (record): Promise<Delivery> => {
       const base = { subscriptionId: record.id, endpoint: record.endpoint };
       const deliveryKey = `${messageId}:${record.id}`;
-      if (input.messageId !== undefined && (await this.#records.deliveries.get(deliveryKey))) return { ...base, status: 'duplicate' };
+      if (input.messageId !== undefined && isDelivered(await this.#records.deliveries.get(deliveryKey))) return { ...base, status: 'duplicate' };
       try {
         if (record.unsubscribeToken === undefined) throw new Error('subscription has no unsubscribe link');
         await this.#driver(record.protocol).deliver({
@@ -227,7 +276,7 @@ export class NotificationService {
         });
         if (input.messageId !== undefined) {
           // Recorded after the send: a crash in between can still mail twice, the one window left (docs/reliability.md).
-          await this.#records.deliveries.put(deliveryKey, { messageId, subscriptionId: record.id, deliveredAt: this.#clock.now() });
+          await this.#records.deliveries.put(deliveryKey, { messageId, subscriptionId: record.id, deliveredAt: this.#clock.now(), status: 'delivered' });
         }
         return { ...base, status: 'sent' };
       } catch (error) {
@@ -238,6 +287,180 @@ export class NotificationService {
     const failed = deliveries.filter((d) => d.status === 'failed').length;
     this.#logger.info({ topic: topic.name, messageId, sent: deliveries.length - failed, failed }, 'message published');
     return { messageId, deliveries };
+  }
+
+  async #publishToOutbox(outbox: NotificationOutbox, topic: Topic, targets: SubscriptionRecord[], messageId: string, input: PublishInput): Promise<PublishResult> {
+    const now = this.#clock.now();
+    const notification: QueuedNotification = {
+      messageId,
+      message: input.message,
+      ...(input.subject !== undefined ? { subject: input.subject } : {}),
+      ...(input.messageAttributes !== undefined ? { messageAttributes: input.messageAttributes } : {}),
+      timestamp: now,
+    };
+    const deliveries: Delivery[] = [];
+    const queued: QueuedDelivery[] = [];
+    for (const record of targets) {
+      const base = { subscriptionId: record.id, endpoint: record.endpoint };
+      const id = deliveryId(messageId, record.id);
+      if (input.messageId !== undefined && isDelivered(await this.#records.deliveries.get(id))) {
+        deliveries.push({ ...base, status: 'duplicate' });
+        continue;
+      }
+      queued.push({
+        id, topicName: topic.name, subscriptionId: record.id, protocol: record.protocol, notification,
+        retry: deliveryRetryFor(record.protocol, record.deliveryPolicy),
+      });
+      deliveries.push({ ...base, status: 'queued' });
+    }
+    // The message record first: a delivery in the outbox always has one, so its status can be told.
+    await this.#recordMessage({
+      messageId, topicName: topic.name, publishedAt: now, ...(input.subject !== undefined ? { subject: input.subject } : {}),
+      subscriptionIds: queued.map((d) => d.subscriptionId),
+    });
+    if (queued.length > 0) await outbox.enqueue(queued);
+    this.#logger.info({ topic: topic.name, messageId, queued: queued.length, duplicate: deliveries.length - queued.length }, 'message published');
+    return { messageId, deliveries };
+  }
+
+  /** A repeat of a message id (a retried invocation) adds the subscriptions it did not name yet and keeps the first time. */
+  async #recordMessage(message: MessageRecord): Promise<void> {
+    await this.#exclusive(async () => {
+      const existing = await this.#records.messages.get(message.messageId);
+      if (existing && message.subscriptionIds.every((id) => existing.subscriptionIds.includes(id))) return;
+      const merged: MessageRecord = existing
+        ? { ...existing, subscriptionIds: [...existing.subscriptionIds, ...message.subscriptionIds.filter((id) => !existing.subscriptionIds.includes(id))] }
+        : message;
+      await this.#records.messages.put(message.messageId, merged);
+    });
+  }
+
+  /**
+   * Sends one queued delivery: what the outbox calls for each, once per
+   * attempt. Not sent again if its delivery record says it was sent (a
+   * repeated job); not sent at all if the subscription was deleted or is not
+   * confirmed (unsubscribed while the message waited). Records the delivery
+   * after sending it: a crash between the two sends it once more, with the
+   * same Message-ID (docs/reliability.md, G2). Never rejects.
+   */
+  async deliverQueued(
+    target: { topic: string; subscriptionId: string; protocol: string },
+    notification: QueuedNotification,
+    jobId: string,
+    attempt: number,
+  ): Promise<QueuedDeliveryOutcome> {
+    const { messageId } = notification;
+    const key = deliveryId(messageId, target.subscriptionId);
+    const context = { topic: target.topic, subscription: target.subscriptionId, messageId, jobId, attempt };
+    try {
+      if (isDelivered(await this.#records.deliveries.get(key))) {
+        this.#logger.debug(context, 'notification already delivered; not sent again');
+        return { status: 'duplicate' };
+      }
+      const record = await this.#records.subscriptions.get(target.subscriptionId);
+      const topic = record ? await this.#records.topics.get(record.topicName) : undefined;
+      if (!record || !topic || record.status !== 'confirmed' || record.unsubscribeToken === undefined) {
+        const reason = record ? 'the subscription is no longer confirmed' : 'the subscription was deleted before delivery';
+        await this.#records.deliveries.put(key, { messageId, subscriptionId: target.subscriptionId, deliveredAt: this.#clock.now(), status: 'skipped', reason });
+        this.#logger.info({ ...context, reason }, 'notification not delivered: subscription gone');
+        return { status: 'skipped', reason };
+      }
+      await this.#driver(record.protocol).deliver({
+        topic, subscription: toSubscription(record), messageId, message: notification.message,
+        ...(notification.subject !== undefined ? { subject: notification.subject } : {}),
+        unsubscribeUrl: this.#link('unsubscribe', record.unsubscribeToken),
+      });
+    } catch (error) {
+      return { status: 'failed', retryable: isRetryableDeliveryError(error), error: errorMessage(error) };
+    }
+    try {
+      await this.#records.deliveries.put(key, { messageId, subscriptionId: target.subscriptionId, deliveredAt: this.#clock.now(), status: 'delivered', attempts: attempt });
+    } catch (error) {
+      // Sent: retrying would send it again. Only a repeat of the job (a retried invocation) could now.
+      this.#logger.error({ ...context, err: errorMessage(error) }, 'notification sent but its delivery record could not be written');
+    }
+    return { status: 'delivered' };
+  }
+
+  // ---- delivery status ----
+
+  /** Per subscription the message was queued for; throws SLUICE_ERR_NOT_FOUND for an unknown (or pruned) message. */
+  async messageStatus(messageId: string): Promise<MessageStatus> {
+    const message = await this.#records.messages.get(messageId);
+    if (!message) {
+      throw new SluiceError('SLUICE_ERR_NOT_FOUND', `no notification with message id ${JSON.stringify(messageId)} (records are kept for 7 days)`, { details: { messageId } });
+    }
+    const deliveries = await Promise.all(
+      message.subscriptionIds.map(async (subscriptionId) => {
+        const state = await this.#deliveryState(message, subscriptionId);
+        const sub = await this.#records.subscriptions.get(subscriptionId);
+        return sub ? { ...state, endpoint: sub.endpoint, protocol: sub.protocol } : state;
+      }),
+    );
+    return {
+      messageId: message.messageId,
+      topicName: message.topicName,
+      topicArn: topicArn(message.topicName),
+      publishedAt: iso(message.publishedAt),
+      ...(message.subject !== undefined ? { subject: message.subject } : {}),
+      deliveries,
+    };
+  }
+
+  /** The subscription's most recent deliveries, newest first; throws SLUICE_ERR_NOT_FOUND for an unknown subscription. */
+  async subscriptionDeliveries(idOrArn: string, limit = 20): Promise<DeliveryState[]> {
+    const sub = await this.getSubscription(idOrArn);
+    // A scan of the (pruned) message records: fine for the sizes in view; an index later.
+    const messages = (await this.#records.messages.list())
+      .map((entry) => entry.doc)
+      .filter((m) => m.topicName === sub.topicName && m.subscriptionIds.includes(sub.id))
+      .sort((a, b) => b.publishedAt - a.publishedAt || (a.messageId < b.messageId ? -1 : 1))
+      .slice(0, Math.max(0, limit));
+    return Promise.all(messages.map((m) => this.#deliveryState(m, sub.id)));
+  }
+
+  /**
+   * The outbox is read before the delivery record: a delivery leaves the
+   * outbox only after its record is written, so one found in neither was
+   * never sent (a purged dead letter).
+   */
+  async #deliveryState(message: MessageRecord, subscriptionId: string): Promise<DeliveryState> {
+    const key = deliveryId(message.messageId, subscriptionId);
+    const base = { messageId: message.messageId, subscriptionId, publishedAt: iso(message.publishedAt) };
+    const queued = await this.#outbox?.state(key);
+    const done = await this.#records.deliveries.get(key);
+    if (done && isDelivered(done)) return { ...base, status: 'delivered', attempts: done.attempts ?? 1, deliveredAt: iso(done.deliveredAt) };
+    if (queued?.state === 'dead') {
+      return { ...base, status: 'dead_letter', attempts: queued.attempts, ...(queued.lastError !== undefined ? { lastError: queued.lastError } : {}), ...(queued.deadAt !== undefined ? { deadAt: iso(queued.deadAt) } : {}) };
+    }
+    if (queued) {
+      if (queued.attempts === 0) return { ...base, status: 'queued', attempts: 0 };
+      return {
+        ...base, status: 'retrying', attempts: queued.attempts, nextAttemptAt: iso(queued.notBefore),
+        ...(queued.lastError !== undefined ? { lastError: queued.lastError } : {}),
+      };
+    }
+    if (done) return { ...base, status: 'skipped', attempts: 0, ...(done.reason !== undefined ? { lastError: done.reason } : {}) };
+    return { ...base, status: 'failed', attempts: 0, lastError: 'not delivered, and neither queued nor dead-lettered any more (a purged dead letter)' };
+  }
+
+  /**
+   * Deletes delivery and message records older than `retentionMs` (7 days by
+   * default), so they do not grow without bound. The composition root runs it
+   * on a timer. Returns how many of each it deleted.
+   */
+  async pruneRecords(retentionMs = DELIVERY_RECORD_RETENTION_MS): Promise<{ deliveries: number; messages: number }> {
+    const cutoff = this.#clock.now() - retentionMs;
+    let deliveries = 0;
+    let messages = 0;
+    for (const { id, doc } of await this.#records.deliveries.list()) {
+      if (doc.deliveredAt < cutoff && (await this.#records.deliveries.delete(id))) deliveries += 1;
+    }
+    for (const { id, doc } of await this.#records.messages.list()) {
+      if (doc.publishedAt < cutoff && (await this.#records.messages.delete(id))) messages += 1;
+    }
+    if (deliveries + messages > 0) this.#logger.info({ deliveries, messages, retentionMs }, 'old notification records pruned');
+    return { deliveries, messages };
   }
 
   // ---- internals ----
@@ -308,4 +531,13 @@ export class NotificationService {
   #now(): string {
     return new Date(this.#clock.now()).toISOString();
   }
+}
+
+/** A delivery record of a sent delivery (records from before the outbox have no status: sent). */
+function isDelivered(record: DeliveryRecord | undefined): boolean {
+  return record !== undefined && record.status !== 'skipped';
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ActionJob } from '../model.js';
+import { notificationJob } from '../notifications.js';
 import { decodeJob, encodeJob } from './codec.js';
 import { ALL_BYTES, testJob } from './fixtures.js';
 
@@ -17,6 +18,18 @@ const ROUND_TRIPS: Array<[string, ActionJob]> = [
   ['an array value with unicode', testJob('arr', { value: ['💧', { nested: [1.5, -0.25] }] })],
   ['a content type on the target', testJob('ct', { target: { kind: 's3', bucket: 'b', key: 'k/${topic()}', contentType: 'application/json' } })],
   ['an error target', { ...testJob('err', { target: { kind: 'function', functionName: 'f' } }), errorTarget: { kind: 'republish', topic: 'errors', qos: 1 } }],
+  ['a rule\'s retry limits', { ...testJob('limits'), retry: { maxAttempts: 2, maxAgeMs: 60_000 } }],
+  [
+    'a notification delivery with its SNS schedule',
+    notificationJob({
+      id: 'm1:s1',
+      topicName: 'alerts',
+      subscriptionId: 's1',
+      protocol: 'email',
+      notification: { messageId: 'm1', message: 'Humidity 29 💧', subject: 'Alert', messageAttributes: { site: { Type: 'String', Value: 'north' } }, timestamp: 1598536072677 },
+      retry: { maxAttempts: 4, maxAgeMs: 86_400_000, baseDelayMs: 20_000, maxDelayMs: 20_000, backoff: 'linear' },
+    }),
+  ],
 ];
 
 for (const [name, job] of ROUND_TRIPS) {
@@ -44,4 +57,12 @@ test('codec refuses text that is not a job it knows', () => {
     assert.throws(() => decodeJob(text), /not in a known encoding/, text);
   }
   assert.throws(() => decodeJob('not json'), SyntaxError);
+});
+
+test('codec keeps every retry field, and only those', () => {
+  const retry = { maxAttempts: 50, maxAgeMs: 86_400_000, baseDelayMs: 10_000, maxDelayMs: 900_000, backoff: 'geometric' as const };
+  const job = { ...testJob('r'), retry: { ...retry, stray: 'not persisted' } as typeof retry };
+  const stored = JSON.parse(encodeJob(job)) as { retry: unknown };
+  assert.deepEqual(stored.retry, retry);
+  assert.deepEqual(decodeJob(encodeJob(job)).retry, retry);
 });

@@ -49,8 +49,19 @@ export function encodeJob(job: ActionJob): string {
   };
   if (job.input.value !== undefined) encoded.input.value = job.input.value;
   if (job.errorTarget !== undefined) encoded.errorTarget = job.errorTarget;
-  if (job.retry !== undefined) encoded.retry = job.retry;
+  if (job.retry !== undefined) encoded.retry = encodeRetry(job.retry);
   return JSON.stringify(encoded);
+}
+
+/** By name, as the job's other fields: a rule's limits, or a notification delivery's schedule. */
+function encodeRetry(retry: RuleRetryLimits): RuleRetryLimits {
+  const encoded: RuleRetryLimits = {};
+  if (retry.maxAttempts !== undefined) encoded.maxAttempts = retry.maxAttempts;
+  if (retry.maxAgeMs !== undefined) encoded.maxAgeMs = retry.maxAgeMs;
+  if (retry.baseDelayMs !== undefined) encoded.baseDelayMs = retry.baseDelayMs;
+  if (retry.maxDelayMs !== undefined) encoded.maxDelayMs = retry.maxDelayMs;
+  if (retry.backoff !== undefined) encoded.backoff = retry.backoff;
+  return encoded;
 }
 
 export function decodeJob(text: string): ActionJob {

@@ -15,6 +15,7 @@ export interface ActionQueueOptions {
 export interface DeadLetterBounds {
   jobId?: string;
   ruleName?: string;
+  target?: string;
   /** deadAt <= this (from `olderThanMs`) */
   deadAtMax?: number;
   /** deadAt >= this (from `newerThanMs`) */
@@ -27,15 +28,17 @@ export function deadLetterBounds(filter: DeadLetterFilter & { jobId?: string }, 
   const bounds: DeadLetterBounds = { limit: toLimit(filter.limit) };
   if (filter.jobId !== undefined) bounds.jobId = filter.jobId;
   if (filter.ruleName !== undefined) bounds.ruleName = filter.ruleName;
+  if (filter.target !== undefined) bounds.target = filter.target;
   if (filter.olderThanMs !== undefined) bounds.deadAtMax = now - filter.olderThanMs;
   if (filter.newerThanMs !== undefined) bounds.deadAtMin = now - filter.newerThanMs;
   return bounds;
 }
 
-export function matchesDeadLetter(bounds: DeadLetterBounds, row: { id: string; rule: string; deadAt: number }): boolean {
+export function matchesDeadLetter(bounds: DeadLetterBounds, row: { id: string; rule: string; target: string; deadAt: number }): boolean {
   return (
     (bounds.jobId === undefined || row.id === bounds.jobId) &&
     (bounds.ruleName === undefined || row.rule === bounds.ruleName) &&
+    (bounds.target === undefined || row.target === bounds.target) &&
     (bounds.deadAtMax === undefined || row.deadAt <= bounds.deadAtMax) &&
     (bounds.deadAtMin === undefined || row.deadAt >= bounds.deadAtMin)
   );

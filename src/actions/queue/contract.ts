@@ -235,6 +235,39 @@ export function actionQueueContract(driver: string, open: OpenQueue): void {
     assert.equal(await queue.nextReadyAt(), t0 + 500, 'earliest ready: leased ones do not count');
   });
 
+  withQueue('get shows a job in every state, and nothing once it is done', async (queue, clock) => {
+    const t0 = clock.t;
+    const job = testJob('a');
+    assert.equal(await queue.get('a'), undefined, 'never queued');
+    await queue.enqueue([job]);
+    assert.deepEqual(await queue.get('a'), { job, state: 'ready', attempts: 0, enqueuedAt: t0, notBefore: t0 });
+    await queue.lease(1, t0);
+    assert.deepEqual(await queue.get('a'), { job, state: 'leased', attempts: 0, enqueuedAt: t0, notBefore: t0 });
+    await queue.retry('a', t0 + 500, 'SMTP down');
+    assert.deepEqual(await queue.get('a'), { job, state: 'ready', attempts: 1, enqueuedAt: t0, notBefore: t0 + 500, lastError: 'SMTP down' });
+    await queue.lease(1, t0 + 500);
+    await queue.deadLetter('a', [FAILURE], t0 + 600);
+    assert.deepEqual(await queue.get('a'), {
+      job, state: 'dead', attempts: 2, enqueuedAt: t0, notBefore: t0 + 500, lastError: 'SMTP down', deadAt: t0 + 600, failures: [FAILURE],
+    });
+    await queue.replayDeadLetters({ jobId: 'a' }, t0 + 700);
+    assert.deepEqual(await queue.get('a'), { job, state: 'ready', attempts: 0, enqueuedAt: t0, notBefore: t0 + 700 }, 'replay clears the error');
+    await queue.lease(1, t0 + 700);
+    await queue.complete('a');
+    assert.equal(await queue.get('a'), undefined, 'done');
+  });
+
+  withQueue('dead letters filter by target key (one subscription\'s deliveries)', async (queue, clock) => {
+    const sub = (id: string, subscriptionId: string) => testJob(id, { ruleName: '$notify/alerts', target: { kind: 'notification', topic: 'alerts', subscriptionId, protocol: 'email' } });
+    await queue.enqueue([sub('m1:s1', 's1'), sub('m1:s2', 's2'), sub('m2:s1', 's1')]);
+    for (const id of ['m1:s1', 'm1:s2', 'm2:s1']) await queue.deadLetter(id, [FAILURE], clock.t);
+    assert.deepEqual(ids(await queue.listDeadLetters({ target: 'notify:s1' }, clock.t)), ['m1:s1', 'm2:s1']);
+    assert.deepEqual(ids(await queue.listDeadLetters({ ruleName: '$notify/alerts', target: 'notify:s2' }, clock.t)), ['m1:s2']);
+    assert.deepEqual(await queue.replayDeadLetters({ target: 'notify:s2' }, clock.t), ['m1:s2']);
+    assert.equal(await queue.purgeDeadLetters({ target: 'notify:s1' }, clock.t), 2);
+    assert.deepEqual(await queue.listDeadLetters({}, clock.t), []);
+  });
+
   withQueue('calls after close are refused', async (queue) => {
     await queue.close();
     await queue.close();

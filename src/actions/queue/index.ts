@@ -1,5 +1,5 @@
-export { targetKey } from './port.js';
-export type { ActionQueue, QueuedJob, DeadLetter, DeadLetterFilter, QueueStats } from './port.js';
+export { targetKey, notificationTargetKey } from './port.js';
+export type { ActionQueue, QueuedJob, JobSnapshot, DeadLetter, DeadLetterFilter, QueueStats } from './port.js';
 export type { ActionQueueOptions } from './common.js';
 export { createMemoryActionQueue } from './memory.js';
 export { openSqliteActionQueue } from './sqlite.js';

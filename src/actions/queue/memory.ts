@@ -2,7 +2,7 @@ import { systemClock } from '../../core/index.js';
 import type { ActionJob } from '../model.js';
 import { decodeJob, encodeJob } from './codec.js';
 import { deadLetterBounds, matchesDeadLetter, queueClosedError, toDeadLetter, toLimit, type ActionQueueOptions } from './common.js';
-import { targetKey, type ActionQueue, type DeadLetterFilter, type QueuedJob } from './port.js';
+import { targetKey, type ActionQueue, type DeadLetterFilter, type JobSnapshot, type QueuedJob } from './port.js';
 
 /** One job as the SQLite driver's row holds it; `body` is the codec's text, never the caller's object. */
 interface Row {
@@ -79,7 +79,7 @@ export function createMemoryActionQueue(options: ActionQueueOptions = {}): Actio
     const bounds = deadLetterBounds(filter, now);
     // Array.prototype.sort is stable, so equal deadAt keep insertion order.
     return [...rows.values()]
-      .filter((row) => row.state === 'dead' && matchesDeadLetter(bounds, { id: row.id, rule: row.rule, deadAt: row.deadAt ?? 0 }))
+      .filter((row) => row.state === 'dead' && matchesDeadLetter(bounds, { id: row.id, rule: row.rule, target: row.target, deadAt: row.deadAt ?? 0 }))
       .sort((a, b) => (a.deadAt ?? 0) - (b.deadAt ?? 0))
       .slice(0, bounds.limit);
   };
@@ -139,6 +139,19 @@ export function createMemoryActionQueue(options: ActionQueueOptions = {}): Actio
     async listDeadLetters(filter, now) {
       assertOpen();
       return deadMatching(filter, now).map(toDeadLetter);
+    },
+    async get(jobId) {
+      assertOpen();
+      const row = rows.get(jobId);
+      if (!row) return undefined;
+      const snapshot: JobSnapshot = { job: decodeJob(row.body), state: row.state, attempts: row.attempts, enqueuedAt: row.enqueuedAt, notBefore: row.notBefore };
+      if (row.lastError !== undefined) snapshot.lastError = row.lastError;
+      if (row.state === 'dead') {
+        const letter = toDeadLetter(row);
+        snapshot.deadAt = letter.deadAt;
+        snapshot.failures = letter.failures;
+      }
+      return snapshot;
     },
     async getDeadLetter(jobId) {
       assertOpen();

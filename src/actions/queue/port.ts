@@ -33,11 +33,22 @@ export interface DeadLetter {
 
 export interface DeadLetterFilter {
   ruleName?: string;
+  /** Only dead letters of this target key (`targetKey`), e.g. `notify:<subscriptionId>` for one subscription's deliveries. */
+  target?: string;
   /** Only dead letters older than this many ms. */
   olderThanMs?: number;
   /** Only dead letters newer than this many ms. */
   newerThanMs?: number;
   limit?: number;
+}
+
+/** A job as it stands, whatever its state: what `get` returns. */
+export interface JobSnapshot extends QueuedJob {
+  state: 'ready' | 'leased' | 'dead';
+  /** ms since the epoch; set once dead-lettered. */
+  deadAt?: number;
+  /** Set once dead-lettered. */
+  failures?: DeadLetter['failures'];
 }
 
 export interface QueueStats {
@@ -77,6 +88,8 @@ export interface ActionQueue {
   retry(jobId: string, notBefore: number, error: string, options?: { countAttempt?: boolean }): Promise<void>;
   /** Moves a job to the dead-letter store, counting the attempt that ended it unless `countAttempt` is false (an event that expired unrun). */
   deadLetter(jobId: string, failures: DeadLetter['failures'], now: number, options?: { countAttempt?: boolean }): Promise<void>;
+  /** One job by id, whether waiting, leased or dead; undefined once it is done (or was never queued). For status queries. */
+  get(jobId: string): Promise<JobSnapshot | undefined>;
   listDeadLetters(filter: DeadLetterFilter, now: number): Promise<DeadLetter[]>;
   getDeadLetter(jobId: string): Promise<DeadLetter | undefined>;
   /** Moves dead letters back to the queue as new attempts (attempts reset); returns their ids. */
@@ -102,5 +115,13 @@ export function targetKey(job: ActionJob): string {
     case 'http':
       // Per origin (scheme, host, port): one slow web service parks only its own jobs.
       return `http:${URL.canParse(target.url) ? new URL(target.url).origin : 'invalid'}`;
+    case 'notification':
+      // Per subscription: one endpoint that is down (a mailbox, a web hook) parks only its own deliveries.
+      return notificationTargetKey(target.subscriptionId);
   }
+}
+
+/** The target key of a subscription's notification deliveries. */
+export function notificationTargetKey(subscriptionId: string): string {
+  return `notify:${subscriptionId}`;
 }

@@ -6,7 +6,7 @@ import { systemClock } from '../../core/index.js';
 import type { ActionJob } from '../model.js';
 import { decodeJob, encodeJob } from './codec.js';
 import { deadLetterBounds, queueClosedError, toDeadLetter, toLimit, type ActionQueueOptions, type DeadLetterBounds } from './common.js';
-import { targetKey, type ActionQueue, type DeadLetter, type DeadLetterFilter, type QueuedJob } from './port.js';
+import { targetKey, type ActionQueue, type DeadLetter, type DeadLetterFilter, type JobSnapshot, type QueuedJob } from './port.js';
 import { migrateQueue } from './schema.js';
 
 export interface SqliteActionQueueOptions extends ActionQueueOptions {
@@ -102,6 +102,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     "UPDATE jobs SET state = 'dead', dead_at = ?, failures = ? WHERE id = ? AND state != 'dead'",
   );
   const getDead = db.prepare<[string], JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = ? AND state = 'dead'`);
+  const getAny = db.prepare<[string], JobRow & { state: JobSnapshot['state'] }>(`SELECT ${COLUMNS}, state FROM jobs WHERE id = ?`);
   const replayJob = db.prepare<[number, string]>(
     "UPDATE jobs SET state = 'ready', attempts = 0, not_before = ?, last_error = NULL, dead_at = NULL, failures = NULL WHERE id = ?",
   );
@@ -115,7 +116,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   );
   const deadCount = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state = 'dead'");
 
-  // Dead-letter filters have 16 shapes; each shape's statement is prepared once,
+  // Dead-letter filters have 32 shapes; each shape's statement is prepared once,
   // with equality on `rule` kept sargable so the (state, rule, dead_at) index serves it.
   const deadStatements = new Map<string, Database.Statement<Record<string, string | number>, JobRow>>();
   const selectDead = (bounds: DeadLetterBounds): JobRow[] => {
@@ -128,6 +129,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     };
     add('id = @jobId', 'jobId', bounds.jobId);
     add('rule = @rule', 'rule', bounds.ruleName);
+    add('target = @target', 'target', bounds.target);
     add('dead_at <= @deadAtMax', 'deadAtMax', bounds.deadAtMax);
     add('dead_at >= @deadAtMin', 'deadAtMin', bounds.deadAtMin);
     const sql = `SELECT ${COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY dead_at, rowid LIMIT @limit`;
@@ -231,6 +233,19 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     async listDeadLetters(filter: DeadLetterFilter, now) {
       assertOpen();
       return selectDead(deadLetterBounds(filter, now)).map(deadLetterOf);
+    },
+    async get(jobId) {
+      assertOpen();
+      const row = getAny.get(jobId);
+      if (!row) return undefined;
+      const snapshot: JobSnapshot = { job: decodeJob(row.body), state: row.state, attempts: row.attempts, enqueuedAt: row.enqueued_at, notBefore: row.not_before };
+      if (row.last_error !== null) snapshot.lastError = row.last_error;
+      if (row.state === 'dead') {
+        const letter = deadLetterOf(row);
+        snapshot.deadAt = letter.deadAt;
+        snapshot.failures = letter.failures;
+      }
+      return snapshot;
     },
     async getDeadLetter(jobId) {
       assertOpen();
