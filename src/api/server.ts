@@ -12,6 +12,7 @@ import { ruleTestRoutes } from './routes-rules-test.js';
 import { stackRoutes } from './routes-stacks.js';
 import { systemRoutes } from './routes-system.js';
 import { tokenRoutes } from './routes-tokens.js';
+import { unsubscribeRoutes } from './routes-unsubscribe.js';
 
 /**
  * The HTTP API on an already-listening Node server, so the port (and with it
@@ -34,6 +35,7 @@ export async function createApi(server: Server, deps: ApiDeps, logger: Logger): 
   await app.register(systemRoutes, deps);
   await app.register(stackRoutes, deps);
   await app.register(notifyRoutes, deps);
+  await app.register(unsubscribeRoutes, deps);
   await app.register(resourceRoutes, deps);
   await app.register(functionLogRoutes, deps);
   await app.register(actionRoutes, deps);

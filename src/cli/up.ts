@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startServer, type RunningServer } from '../app/index.js';
-import { createLogger, parseParams, type ServerOptions } from '../core/index.js';
+import { createLogger, describeSmtpSettings, parseParams, type ServerOptions } from '../core/index.js';
 import type { RunningSimulator } from '../sim/index.js';
 import { action, collect } from './output.js';
 import { runSimulator } from './up-simulator.js';
@@ -19,6 +19,15 @@ interface UpFlags {
   iotAccount: string;
   httpPort: string;
   smtp?: string;
+  smtpStarttls?: string;
+  smtpCa?: string;
+  smtpOauth2User?: string;
+  smtpOauth2AccessToken?: string;
+  smtpOauth2ClientId?: string;
+  smtpOauth2ClientSecret?: string;
+  smtpOauth2RefreshToken?: string;
+  smtpOauth2TokenUrl?: string;
+  mailFrom?: string;
   publicUrl?: string;
   simulate: boolean;
   insecure: boolean;
@@ -47,7 +56,16 @@ export function registerUp(program: Command): void {
     .option('--iot-region <region>', 'region in policy ARNs (arn:aws:iot:REGION:ACCOUNT:...)', process.env.SLUICE_IOT_REGION ?? 'local')
     .option('--iot-account <id>', '12-digit account id in policy ARNs', process.env.SLUICE_IOT_ACCOUNT ?? '000000000000')
     .option('--http-port <n>', 'HTTP port (API, MQTT over WebSocket at /mqtt); 0 picks a free port', process.env.SLUICE_HTTP_PORT ?? '8080')
-    .option('--smtp <url>', 'send mail through this SMTP server (default: dev mailbox under <data>/mailbox)', process.env.SLUICE_SMTP)
+    .option('--smtp <url>', 'send mail through this SMTP server: smtp://[USER:PASS@]HOST:PORT (STARTTLS) or smtps://... (TLS); default: the dev mailbox under <data>/mailbox')
+    .option('--smtp-starttls <mode>', 'with an smtp:// URL: required | opportunistic (default) | off', process.env.SLUICE_SMTP_STARTTLS)
+    .option('--smtp-ca <file>', 'PEM file of the CA(s) to trust for the SMTP server\'s certificate (a private CA)', process.env.SLUICE_SMTP_CA)
+    .option('--smtp-oauth2-user <address>', 'XOAUTH2: the mailbox to authenticate as', process.env.SLUICE_SMTP_OAUTH2_USER)
+    .option('--smtp-oauth2-access-token <token>', 'XOAUTH2 with this access token (prefer the SLUICE_SMTP_OAUTH2_ACCESS_TOKEN variable: flags show in ps)')
+    .option('--smtp-oauth2-client-id <id>', 'XOAUTH2 with renewed tokens: the OAuth2 client id', process.env.SLUICE_SMTP_OAUTH2_CLIENT_ID)
+    .option('--smtp-oauth2-client-secret <secret>', 'XOAUTH2 with renewed tokens: the client secret (prefer SLUICE_SMTP_OAUTH2_CLIENT_SECRET)')
+    .option('--smtp-oauth2-refresh-token <token>', 'XOAUTH2 with renewed tokens: the refresh token (prefer SLUICE_SMTP_OAUTH2_REFRESH_TOKEN)')
+    .option('--smtp-oauth2-token-url <url>', 'XOAUTH2 with renewed tokens: the token endpoint (default Google\'s)', process.env.SLUICE_SMTP_OAUTH2_TOKEN_URL)
+    .option('--mail-from <address>', 'From of every mail: "Name <address>" or an address (default "Sluice <no-reply@sluice.local>")', process.env.SLUICE_MAIL_FROM)
     .option('--public-url <url>', 'base URL for links in emails (default: the HTTP endpoint)', process.env.SLUICE_PUBLIC_URL)
     .option('--simulate', 'run the stack\'s device simulator', envFlag('SLUICE_SIMULATE'))
     .option('--insecure', 'DEMO ONLY: plaintext anonymous MQTT and tokenless API on loopback', envFlag('SLUICE_INSECURE'))
@@ -71,6 +89,11 @@ function envFlag(name: string): boolean {
 }
 
 async function runUp(flags: UpFlags & { data: string }): Promise<void> {
+  // Flags that may carry secrets read their SLUICE_* variable here, not as commander defaults: `--help` prints defaults.
+  const smtp = flags.smtp ?? process.env.SLUICE_SMTP;
+  const smtpOauth2AccessToken = flags.smtpOauth2AccessToken ?? process.env.SLUICE_SMTP_OAUTH2_ACCESS_TOKEN;
+  const smtpOauth2ClientSecret = flags.smtpOauth2ClientSecret ?? process.env.SLUICE_SMTP_OAUTH2_CLIENT_SECRET;
+  const smtpOauth2RefreshToken = flags.smtpOauth2RefreshToken ?? process.env.SLUICE_SMTP_OAUTH2_REFRESH_TOKEN;
   const envStacks = process.env.SLUICE_STACK ? process.env.SLUICE_STACK.split(',') : [];
   const envParams = process.env.SLUICE_PARAM ? process.env.SLUICE_PARAM.split(',') : [];
   const options: ServerOptions = {
@@ -85,7 +108,16 @@ async function runUp(flags: UpFlags & { data: string }): Promise<void> {
     iotRegion: flags.iotRegion,
     iotAccount: flags.iotAccount,
     httpPort: Number(flags.httpPort),
-    ...(flags.smtp ? { smtp: flags.smtp } : {}),
+    ...(smtp ? { smtp } : {}),
+    ...(flags.smtpStarttls ? { smtpStarttls: flags.smtpStarttls as ServerOptions['smtpStarttls'] } : {}),
+    ...(flags.smtpCa ? { smtpCa: flags.smtpCa } : {}),
+    ...(flags.smtpOauth2User ? { smtpOauth2User: flags.smtpOauth2User } : {}),
+    ...(smtpOauth2AccessToken ? { smtpOauth2AccessToken } : {}),
+    ...(flags.smtpOauth2ClientId ? { smtpOauth2ClientId: flags.smtpOauth2ClientId } : {}),
+    ...(smtpOauth2ClientSecret ? { smtpOauth2ClientSecret } : {}),
+    ...(smtpOauth2RefreshToken ? { smtpOauth2RefreshToken } : {}),
+    ...(flags.smtpOauth2TokenUrl ? { smtpOauth2TokenUrl: flags.smtpOauth2TokenUrl } : {}),
+    ...(flags.mailFrom ? { mailFrom: flags.mailFrom } : {}),
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
     stacks: flags.stack.length > 0 ? flags.stack : envStacks,
     params: parseParams([...envParams, ...flags.param]),
@@ -158,7 +190,10 @@ function printBanner(server: RunningServer): void {
     lines.push('  npx sluice certs create --thing NAME --policy POLICY --out DIR');
     lines.push('The operator can connect over ws or wss with any username and an admin token as password.');
   }
-  if (!config.smtp) {
+  if (config.smtp) {
+    // Never the URL itself: it may carry a password.
+    lines.push(`Mail goes out through ${describeSmtpSettings(config.smtp)}, from ${config.mailFrom}.`);
+  } else {
     lines.push(
       `Mail goes to the dev mailbox (${config.dataDir}/mailbox). New email subscriptions get a confirmation email there:`,
       '  npx sluice mailbox            # list messages',
@@ -174,7 +209,7 @@ async function printPendingConfirmations(server: RunningServer): Promise<void> {
     const where = pending.link
       ? `open this link to confirm it:\n  ${pending.link}`
       : server.config.smtp
-        ? `its confirmation email went out through ${server.config.smtp}`
+        ? `its confirmation email went out through ${describeSmtpSettings(server.config.smtp)}`
         : 'find its confirmation email with "npx sluice mailbox"';
     process.stdout.write(`Email subscription ${pending.endpoint} to topic ${pending.topic} is pending: ${where}\n`);
   }

@@ -1,9 +1,16 @@
 import { isAbsolute, resolve } from 'node:path';
+import { inspect } from 'node:util';
 import { z } from 'zod';
 import { SluiceError } from './errors.js';
 import { formatFieldPath } from './zod-errors.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+export const DEFAULT_MAIL_FROM = 'Sluice <no-reply@sluice.local>';
+export const SMTP_STARTTLS_MODES = ['required', 'opportunistic', 'off'] as const;
+export type SmtpStarttls = (typeof SMTP_STARTTLS_MODES)[number];
+/** `Name <local@domain>` (the name may be quoted) or a bare `local@domain`; one line, one address. */
+const MAIL_FROM_PATTERN = /^(?:[^<>\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@,;]+@[^<>\s@,;]+)$/;
 
 /**
  * `sluice up` settings, from flags or `SLUICE_<FLAG>` env vars. Validated
@@ -27,13 +34,32 @@ export const serverConfigSchema = z
     iotRegion: z.string().regex(/^[a-z0-9-]+$/, 'expected a region such as us-east-1').default('local'),
     iotAccount: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id').default('000000000000'),
     httpPort: port.default(8080),
+    /** Send mail through this SMTP server (else the dev mailbox); the output `smtp` is the resolved `SmtpSettings`. */
     smtp: z
       .string()
-      .regex(/^smtps?:\/\//, 'expected a URL such as smtp://HOST:PORT or smtps://USER:PASS@HOST:465')
+      .regex(/^smtps?:\/\/[^/?#]/, 'expected a URL such as smtp://HOST:PORT or smtps://USER:PASS@HOST:465')
       .optional(),
+    /** smtp:// only: `opportunistic` (default) upgrades when offered, `required` refuses to send without it, `off` never upgrades. */
+    smtpStarttls: z.enum(SMTP_STARTTLS_MODES, { error: 'expected required, opportunistic or off' }).optional(),
+    /** A PEM file of certificate authorities to trust for the SMTP server's certificate (a private CA). */
+    smtpCa: z.string().min(1).optional(),
+    /** XOAUTH2: the mailbox to authenticate as. */
+    smtpOauth2User: z.string().min(1).optional(),
+    /** XOAUTH2 with a fixed access token (not renewed). */
+    smtpOauth2AccessToken: z.string().min(1).optional(),
+    /** XOAUTH2 with a refresh token: nodemailer gets and renews access tokens from the token URL. */
+    smtpOauth2ClientId: z.string().min(1).optional(),
+    smtpOauth2ClientSecret: z.string().min(1).optional(),
+    smtpOauth2RefreshToken: z.string().min(1).optional(),
+    /** The OAuth2 token endpoint (default Google's); Microsoft 365 has its own per tenant. */
+    smtpOauth2TokenUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
     /** Base of links in emails (confirm, unsubscribe); defaults to the HTTP endpoint. */
     publicUrl: z.url().optional(),
-    mailFrom: z.string().default('Sluice <no-reply@sluice.local>'),
+    /** The From of every mail: `Name <address>` or a bare address. */
+    mailFrom: z
+      .string()
+      .regex(MAIL_FROM_PATTERN, 'expected an address such as "Sluice <alerts@example.com>" or alerts@example.com')
+      .default(DEFAULT_MAIL_FROM),
     stacks: z.array(z.string().min(1)).default([]),
     params: z.record(z.string(), z.string()).default({}),
     simulate: z.boolean().default(false),
@@ -55,21 +81,169 @@ export const serverConfigSchema = z
   .strict()
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { message: 'give both --tls-cert and --tls-key, or neither', path: ['tlsCert'] });
 
+/** The flags that make up `SmtpSettings`; in the resolved config they are folded into `smtp`. */
+const SMTP_FIELDS = [
+  'smtpStarttls', 'smtpCa', 'smtpOauth2User', 'smtpOauth2AccessToken',
+  'smtpOauth2ClientId', 'smtpOauth2ClientSecret', 'smtpOauth2RefreshToken', 'smtpOauth2TokenUrl',
+] as const;
+type SmtpField = (typeof SMTP_FIELDS)[number];
+
+/** XOAUTH2 credentials: a fixed access token, or client id, secret and refresh token (renewed by nodemailer). */
+export interface SmtpOAuth2Settings {
+  user: string;
+  accessToken?: string;
+  clientId?: string;
+  clientSecret?: string;
+  refreshToken?: string;
+  /** The token endpoint; nodemailer's default is Google's. */
+  tokenUrl?: string;
+}
+
+/**
+ * How mail goes out when `--smtp` is given. Holds secrets (the URL's password,
+ * OAuth2 tokens): JSON and `util.inspect` show it redacted; print
+ * `describeSmtpSettings` instead.
+ */
+export interface SmtpSettings {
+  /** `smtp://[user:pass@]host[:port]` (STARTTLS per `starttls`) or `smtps://...` (TLS from the start). */
+  url: string;
+  starttls: SmtpStarttls;
+  /** PEM file with the certificate authorities to trust (read when the transport is made). */
+  caFile?: string;
+  oauth2?: SmtpOAuth2Settings;
+}
+
 export type ServerOptions = z.input<typeof serverConfigSchema>;
-export type ServerConfig = Readonly<z.output<typeof serverConfigSchema>>;
+export type ServerConfig = Readonly<Omit<z.output<typeof serverConfigSchema>, 'smtp' | SmtpField> & { smtp?: SmtpSettings }>;
+
+/** Flags whose name is not the kebab-case of their option. */
+const FLAG_NAMES: Record<string, string> = { dataDir: '--data', tlsHosts: '--tls-host', stacks: '--stack', params: '--param' };
+
+/** `--smtp-oauth2-user` for `smtpOauth2User`: errors name the flag a user typed (or its `SLUICE_*` variable). */
+export function flagName(option: string): string {
+  return FLAG_NAMES[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
 
 export function resolveServerConfig(options: ServerOptions): ServerConfig {
   const parsed = serverConfigSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = issue ? formatFieldPath(issue.path) : '';
-    throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `invalid option ${field}: ${issue?.message ?? 'invalid'}`, {
-      place: { field },
-    });
+    throw configError(issue?.path ?? [], issue?.message ?? 'invalid');
   }
-  const config = parsed.data;
+  const { smtp, smtpStarttls, smtpCa, smtpOauth2User, smtpOauth2AccessToken, smtpOauth2ClientId, smtpOauth2ClientSecret, smtpOauth2RefreshToken, smtpOauth2TokenUrl, ...config } =
+    parsed.data;
+  const smtpSettings = resolveSmtpSettings(smtp, {
+    smtpStarttls, smtpCa, smtpOauth2User, smtpOauth2AccessToken, smtpOauth2ClientId, smtpOauth2ClientSecret, smtpOauth2RefreshToken, smtpOauth2TokenUrl,
+  });
   const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir);
-  return Object.freeze({ ...config, dataDir, publicUrl: config.publicUrl?.replace(/\/+$/, '') });
+  return Object.freeze({
+    ...config,
+    dataDir,
+    publicUrl: config.publicUrl?.replace(/\/+$/, ''),
+    ...(smtpSettings ? { smtp: smtpSettings } : {}),
+  });
+}
+
+function configError(path: ReadonlyArray<PropertyKey>, message: string): SluiceError {
+  const field = formatFieldPath(path);
+  const [first] = path;
+  const flag = typeof first === 'string' ? flagName(first) : field;
+  return new SluiceError('SLUICE_ERR_CONFIG_INVALID', `invalid option ${flag}${path.length > 1 ? ` (${field})` : ''}: ${message}`, {
+    place: { field },
+  });
+}
+
+/** The SMTP flags as one `SmtpSettings`, checked together: a flag that cannot take effect is an error, not ignored. */
+function resolveSmtpSettings(url: string | undefined, flags: Partial<Record<SmtpField, string>>): SmtpSettings | undefined {
+  const given = SMTP_FIELDS.filter((field) => flags[field] !== undefined);
+  if (url === undefined) {
+    const [first] = given;
+    if (first !== undefined) throw configError([first], 'only applies with --smtp (without --smtp, mail goes to the dev mailbox)');
+    return undefined;
+  }
+  const parsedUrl = new URL(url);
+  const implicitTls = parsedUrl.protocol === 'smtps:';
+  if (implicitTls && flags.smtpStarttls === 'off') {
+    throw configError(['smtpStarttls'], 'smtps:// is TLS from the start; use an smtp:// URL for a connection without TLS');
+  }
+
+  let oauth2: SmtpOAuth2Settings | undefined;
+  const oauth2Given = given.filter((field) => field.startsWith('smtpOauth2'));
+  if (oauth2Given.length > 0) {
+    if (flags.smtpOauth2User === undefined) throw configError(['smtpOauth2User'], `the mailbox to authenticate as is required with ${flagName(oauth2Given[0] ?? '')}`);
+    if (parsedUrl.username || parsedUrl.password) {
+      throw configError(['smtp'], 'give either USER:PASS in the URL or the --smtp-oauth2-* flags, not both');
+    }
+    const refresh = ['smtpOauth2ClientId', 'smtpOauth2ClientSecret', 'smtpOauth2RefreshToken'] as const;
+    const refreshGiven = refresh.filter((field) => flags[field] !== undefined);
+    if (refreshGiven.length > 0 && refreshGiven.length < refresh.length) {
+      const missing = refresh.filter((field) => flags[field] === undefined).map(flagName).join(' and ');
+      throw configError([refresh.find((field) => flags[field] === undefined) ?? 'smtpOauth2ClientId'], `renewing access tokens needs ${refresh.map(flagName).join(', ')}; ${missing} missing`);
+    }
+    if (flags.smtpOauth2AccessToken === undefined && refreshGiven.length === 0) {
+      throw configError(['smtpOauth2AccessToken'], 'XOAUTH2 needs --smtp-oauth2-access-token, or --smtp-oauth2-client-id, --smtp-oauth2-client-secret and --smtp-oauth2-refresh-token');
+    }
+    if (flags.smtpOauth2TokenUrl !== undefined && refreshGiven.length === 0) {
+      throw configError(['smtpOauth2TokenUrl'], 'the token URL is used only to renew tokens, with --smtp-oauth2-refresh-token');
+    }
+    oauth2 = {
+      user: flags.smtpOauth2User,
+      ...(flags.smtpOauth2AccessToken !== undefined ? { accessToken: flags.smtpOauth2AccessToken } : {}),
+      ...(flags.smtpOauth2ClientId !== undefined ? { clientId: flags.smtpOauth2ClientId } : {}),
+      ...(flags.smtpOauth2ClientSecret !== undefined ? { clientSecret: flags.smtpOauth2ClientSecret } : {}),
+      ...(flags.smtpOauth2RefreshToken !== undefined ? { refreshToken: flags.smtpOauth2RefreshToken } : {}),
+      ...(flags.smtpOauth2TokenUrl !== undefined ? { tokenUrl: flags.smtpOauth2TokenUrl } : {}),
+    };
+  }
+
+  const settings: SmtpSettings = {
+    url,
+    starttls: (flags.smtpStarttls as SmtpStarttls | undefined) ?? 'opportunistic',
+    ...(flags.smtpCa !== undefined ? { caFile: flags.smtpCa } : {}),
+    ...(oauth2 ? { oauth2: Object.freeze(oauth2) } : {}),
+  };
+  // Secrets stay out of JSON (pino logs, API output) and console.log, whatever prints the config.
+  Object.defineProperty(settings, 'toJSON', { value: () => redactedSmtpSettings(settings), enumerable: false });
+  Object.defineProperty(settings, inspect.custom, { value: () => redactedSmtpSettings(settings), enumerable: false });
+  return Object.freeze(settings);
+}
+
+function redactedSmtpSettings(settings: SmtpSettings): Record<string, unknown> {
+  const url = new URL(settings.url);
+  if (url.password) url.password = 'REDACTED';
+  const oauth2 = settings.oauth2;
+  return {
+    url: url.toString(),
+    starttls: settings.starttls,
+    ...(settings.caFile !== undefined ? { caFile: settings.caFile } : {}),
+    ...(oauth2
+      ? {
+          oauth2: {
+            user: oauth2.user,
+            ...(oauth2.accessToken !== undefined ? { accessToken: 'REDACTED' } : {}),
+            ...(oauth2.clientId !== undefined ? { clientId: oauth2.clientId } : {}),
+            ...(oauth2.clientSecret !== undefined ? { clientSecret: 'REDACTED' } : {}),
+            ...(oauth2.refreshToken !== undefined ? { refreshToken: 'REDACTED' } : {}),
+            ...(oauth2.tokenUrl !== undefined ? { tokenUrl: oauth2.tokenUrl } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * One line about the mail server for logs and the start-up banner, without
+ * secrets: `smtp://mail.example.com:587 (STARTTLS required, XOAUTH2 as alerts@example.com)`.
+ */
+export function describeSmtpSettings(settings: SmtpSettings): string {
+  const url = new URL(settings.url);
+  const implicitTls = url.protocol === 'smtps:';
+  const port = url.port || (implicitTls ? '465' : '587');
+  const notes: string[] = [implicitTls ? 'TLS' : settings.starttls === 'off' ? 'no STARTTLS' : `STARTTLS ${settings.starttls}`];
+  if (settings.caFile !== undefined) notes.push(`CA ${settings.caFile}`);
+  if (settings.oauth2) notes.push(`XOAUTH2 as ${settings.oauth2.user}${settings.oauth2.refreshToken !== undefined ? ', renewed' : ''}`);
+  else if (url.username) notes.push(`as ${decodeURIComponent(url.username)}`);
+  return `${url.protocol}//${url.hostname}:${port} (${notes.join(', ')})`;
 }
 
 /** `KEY=VALUE` pairs from repeated `--param` flags. */

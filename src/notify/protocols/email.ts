@@ -16,8 +16,10 @@ export interface EmailProtocolOptions {
 }
 
 /**
- * The `email` protocol: plain-text mails as SNS sends them. The body is the
- * published message exactly, then `FOOTER_SEPARATOR` and the unsubscribe link.
+ * The `email` protocol, as SNS sends it: the text part is the published
+ * message exactly, then `FOOTER_SEPARATOR` and the unsubscribe link. Sluice
+ * adds an HTML part (the message escaped, line breaks kept, the same footer)
+ * and RFC 8058 one-click unsubscribe headers.
  */
 export function createEmailProtocol(options: EmailProtocolOptions): ProtocolDriver {
   const { transport, from } = options;
@@ -50,13 +52,13 @@ export function confirmationMail(from: string, request: ConfirmationRequest): Ma
     'Please do not reply directly to this email.',
     '',
   ].join('\n');
-  const html = [
+  const html = htmlDocument(CONFIRMATION_SUBJECT, [
     `<p>You have chosen to subscribe to the topic:<br><b>${escapeHtml(topicLine)}</b></p>`,
-    `<p>To confirm this subscription, click or visit the link below (if this was in error no action is necessary):<br>`,
+    '<p>To confirm this subscription, click or visit the link below (if this was in error no action is necessary):<br>',
     `<a href="${escapeHtml(confirmUrl)}">Confirm subscription</a></p>`,
     `<p>The link works until ${escapeHtml(expires)}.</p>`,
     '<p>Please do not reply directly to this email.</p>',
-  ].join('\n');
+  ]);
   return {
     from,
     to: subscription.endpoint,
@@ -69,6 +71,7 @@ export function confirmationMail(from: string, request: ConfirmationRequest): Ma
 
 export function notificationMail(from: string, notification: Notification): MailMessage {
   const { topic, subscription, message, unsubscribeUrl } = notification;
+  const subject = notification.subject ?? topic.displayName ?? DEFAULT_SUBJECT;
   const footer = [
     'If you wish to stop receiving notifications from this topic, please click or visit the link below to unsubscribe:',
     unsubscribeUrl,
@@ -76,18 +79,64 @@ export function notificationMail(from: string, notification: Notification): Mail
     'Please do not reply directly to this email.',
     '',
   ].join('\n');
+  const html = htmlDocument(subject, [
+    `<div>${htmlLines(message)}</div>`,
+    // The footer is set apart and smaller, like the text part's "--" signature separator.
+    '<hr style="border:0;border-top:1px solid #ccc;margin:1.5em 0 0.5em">',
+    '<p style="font-size:smaller;color:#555">',
+    'If you wish to stop receiving notifications from this topic, please click or visit the link below to unsubscribe:<br>',
+    `<a href="${escapeHtml(unsubscribeUrl)}">${escapeHtml(unsubscribeUrl)}</a><br><br>`,
+    'Please do not reply directly to this email.',
+    '</p>',
+  ]);
   return {
     from,
     to: subscription.endpoint,
-    subject: notification.subject ?? topic.displayName ?? DEFAULT_SUBJECT,
+    subject,
     text: `${message}${FOOTER_SEPARATOR}${footer}`,
+    html,
     messageId: `<${notification.messageId}.${subscription.id}@sluice.local>`,
     headers: {
-      // RFC 2369: mail clients show their own "unsubscribe" button for this.
+      // RFC 2369: mail clients show their own "unsubscribe" button for this. With RFC 8058's
+      // List-Unsubscribe-Post they POST "List-Unsubscribe=One-Click" to the URL instead of opening
+      // it, which unsubscribes without a page (POST /notify/unsubscribe/:token).
       'List-Unsubscribe': `<${unsubscribeUrl}>`,
+      'List-Unsubscribe-Post': LIST_UNSUBSCRIBE_POST,
       'X-Sluice-Message-Id': notification.messageId,
       'X-Sluice-Topic-Arn': topic.arn,
       'X-Sluice-Subscription-Arn': subscription.arn,
     },
   };
+}
+
+/** RFC 8058's one value of `List-Unsubscribe-Post`, and the body a mail client POSTs. */
+export const LIST_UNSUBSCRIBE_POST = 'List-Unsubscribe=One-Click';
+
+/**
+ * Text as HTML: escaped, each line break a `<br>` (not CSS `white-space`, which
+ * some mail clients ignore), runs of spaces kept (they may align columns).
+ */
+export function htmlLines(text: string): string {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((line) => escapeHtml(line).replace(/ {2,}/g, (run) => ` ${'&nbsp;'.repeat(run.length - 1)}`))
+    .join('<br>\n');
+}
+
+/** A complete, self-contained HTML document: no scripts, no images, nothing loaded from elsewhere. */
+function htmlDocument(title: string, body: string[]): string {
+  return [
+    '<!doctype html>',
+    '<html>',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    '</head>',
+    '<body style="font-family:sans-serif;line-height:1.4">',
+    ...body,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
 }
