@@ -15,6 +15,8 @@ export interface ApiDeps {
   metrics: Metrics;
   stacks: StackService;
   notify: NotificationService;
+  /** Signs SNS envelopes; its certificate is served at `/notify/signing-cert.pem` (404 without one). */
+  notifySigner?: { certificatePem: string };
   /** The dev mailbox, when mail is not sent through SMTP. */
   mailbox: ReadableMailTransport | undefined;
   objects: ObjectStore;

@@ -25,6 +25,11 @@ async function setup() {
   const live = new Set(['tok-1', 'tok-2', 'tok-3', 'tok-4', 'tok-5']);
   const notify = {
     async unsubscribe(token: string): Promise<Subscription> {
+      if (token === 'protected') {
+        throw new SluiceError('SLUICE_ERR_FORBIDDEN', 'this subscription was confirmed with AuthenticateOnUnsubscribe: unsubscribing needs the admin token', {
+          details: { reason: 'authenticate-on-unsubscribe' },
+        });
+      }
       if (!live.delete(token)) throw new SluiceError('SLUICE_ERR_TOKEN_INVALID', 'this link is not valid (unknown, expired or already used)');
       return SUB;
     },
@@ -88,4 +93,15 @@ test('a browser posting the link gets the HTML page; a too large body is refused
   const big = await app.inject({ method: 'POST', url: '/notify/unsubscribe/tok-2', headers: { 'content-type': 'text/plain' }, payload: 'x'.repeat(10_000) });
   assert.equal(big.statusCode, 413);
   assert.ok(live.has('tok-2'), 'nothing was unsubscribed');
+});
+
+test('a subscription confirmed with AuthenticateOnUnsubscribe is not unsubscribed by the one-click POST: 403 and why', async () => {
+  const { app } = await setup();
+  const text = await app.inject({ method: 'POST', url: '/notify/unsubscribe/protected', payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(text.statusCode, 403);
+  assert.match(text.body, /AuthenticateOnUnsubscribe/);
+  const page = await app.inject({ method: 'POST', url: '/notify/unsubscribe/protected', headers: { accept: 'text/html' } });
+  assert.equal(page.statusCode, 403);
+  assert.match(String(page.headers['content-type']), /text\/html/);
+  await app.close();
 });

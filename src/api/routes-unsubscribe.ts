@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SluiceError } from '../core/index.js';
-import { renderTokenErrorPage, renderUnsubscribedPage, type Subscription } from '../notify/index.js';
+import { renderTokenErrorPage, renderUnsubscribeProtectedPage, renderUnsubscribedPage, type Subscription } from '../notify/index.js';
 import type { ApiDeps } from './deps.js';
 
 const tokenParams = z.object({ token: z.string().min(1).max(200) });
@@ -36,6 +36,11 @@ export async function unsubscribeRoutes(app: FastifyInstance, deps: ApiDeps): Pr
       if (error instanceof SluiceError && error.code === 'SLUICE_ERR_TOKEN_INVALID') {
         reply.status(404);
         return answer(reply, html, renderTokenErrorPage(error), `This unsubscribe link is not valid: ${error.message}\n`);
+      }
+      // Confirmed with AuthenticateOnUnsubscribe: the link alone does not unsubscribe (as the GET link).
+      if (error instanceof SluiceError && error.code === 'SLUICE_ERR_FORBIDDEN' && error.details?.reason === 'authenticate-on-unsubscribe') {
+        reply.status(403);
+        return answer(reply, html, renderUnsubscribeProtectedPage(error.message), `${error.message}\n`);
       }
       throw error;
     }

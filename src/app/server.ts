@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import {
   ActionExecutor,
   DeadLetters,
@@ -28,7 +29,9 @@ import { FunctionRuntime } from '../functions/index.js';
 import { eventInvoker } from './event-invokes.js';
 import { functionActionPort } from './function-actions.js';
 import { notificationDeliverer, notificationOutbox } from './notify-outbox.js';
-import { NotificationService, createMailboxTransport, createSmtpTransport, type ReadableMailTransport } from '../notify/index.js';
+import {
+  DeliveryError, NotificationService, NotificationSigner, createMailboxTransport, createSmtpTransport, type ReadableMailTransport,
+} from '../notify/index.js';
 import { DEFAULT_SERVER_HOSTS, Registry, TokenStore } from '../registry/index.js';
 import { StackService, prepareStackDeployment, type SimulatorSpec, type StackDeployRequest } from '../stack/index.js';
 import { openSqliteStateStore } from '../state/index.js';
@@ -109,9 +112,30 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     const mailbox: ReadableMailTransport | undefined = config.smtp ? undefined : createMailboxTransport(paths.mailbox);
     const transport = config.smtp ? createSmtpTransport(config.smtp, logger) : (mailbox as ReadableMailTransport);
     cleanups.push(() => transport.close());
-    const notify = new NotificationService({ state, transport, publicUrl, from: config.mailFrom, logger });
-
+    // Signs the SNS envelopes (http/https, email-json, function); its certificate is served at <publicUrl>/notify/signing-cert.pem.
+    const signer = await NotificationSigner.open({ directory: join(config.dataDir, 'notify', 'signing'), publicUrl });
     let broker: Broker | undefined;
+    const notify = new NotificationService({
+      state, transport, publicUrl, from: config.mailFrom, logger, signer,
+      // The function protocol: a synchronous invocation per attempt, so a function error fails the
+      // delivery and the outbox retries it (SNS invokes Lambda asynchronously, which retries too).
+      functions: {
+        invoke: async (name, event) => {
+          const result = await functions.invoke(name, event, { invocationType: 'RequestResponse' });
+          if (!result.ok) throw new DeliveryError(`function ${name} failed: ${result.error.type}: ${result.error.message}`, { retryable: true });
+        },
+      },
+      // The mqtt protocol: a QoS 1 publish on the broker (which runs the topic rules, as a republish action does).
+      mqtt: {
+        publish: async (topic, payload, qos) => {
+          if (!broker) throw new Error('the broker is not running');
+          await broker.publish(topic, payload, qos);
+        },
+      },
+    });
+    // Unsubscribe confirmations still in flight (best effort) finish before the mail transport closes.
+    cleanups.push(() => notify.idle());
+
     const functions = new FunctionRuntime({
       dataDir: config.dataDir,
       logger,
@@ -248,6 +272,7 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
         metrics,
         stacks,
         notify,
+        notifySigner: signer,
         mailbox,
         objects,
         functions,

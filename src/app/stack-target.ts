@@ -1,7 +1,7 @@
 import type { RuleSet, ActionConfig } from '../actions/index.js';
 import { SluiceError } from '../core/index.js';
 import type { FunctionRuntime } from '../functions/index.js';
-import type { NotificationService } from '../notify/index.js';
+import type { NotificationService, SubscribeInput } from '../notify/index.js';
 import type { Registry } from '../registry/index.js';
 import type {
   ActionSpec,
@@ -49,12 +49,28 @@ export function createStackTarget(deps: StackTargetDeps): StackTarget {
       await deps.notify.deleteTopic(name);
     },
     async putSubscription(topicName, spec: SubscriptionSpec) {
-      await deps.notify.subscribe(topicName, { protocol: spec.protocol, endpoint: spec.endpoint });
+      // The stack says what the attributes are: those it leaves out are cleared on an existing subscription.
+      const input: SubscribeInput = {
+        protocol: spec.protocol,
+        endpoint: spec.endpoint,
+        ...(spec.filterPolicy !== undefined ? { filterPolicy: spec.filterPolicy } : {}),
+        ...(spec.filterPolicyScope !== undefined ? { filterPolicyScope: spec.filterPolicyScope } : {}),
+        ...(spec.rawMessageDelivery !== undefined ? { rawMessageDelivery: spec.rawMessageDelivery } : {}),
+        ...(spec.deliveryPolicy !== undefined ? { deliveryPolicy: spec.deliveryPolicy as SubscribeInput['deliveryPolicy'] } : {}),
+      };
+      await deps.notify.subscribe(topicName, input, { replaceAttributes: true });
     },
     async deleteSubscription(topicName, spec: SubscriptionSpec) {
       const subscriptions = await deps.notify.listSubscriptions(topicName).catch(() => []);
+      // Stored endpoints are normalized (an email's domain lower-cased, a function ARN reduced to its name).
+      let endpoint = spec.endpoint;
+      try {
+        endpoint = deps.notify.normalizeEndpoint(spec.protocol, spec.endpoint);
+      } catch {
+        // Not a valid endpoint (any more): nothing was subscribed with it but the text as written.
+      }
       for (const sub of subscriptions) {
-        if (sub.protocol === spec.protocol && sub.endpoint === spec.endpoint) await deps.notify.unsubscribeById(sub.id);
+        if (sub.protocol === spec.protocol && (sub.endpoint === endpoint || sub.endpoint === spec.endpoint)) await deps.notify.unsubscribeById(sub.id);
       }
     },
     async putFunction(name, spec: FunctionDeploySpec) {

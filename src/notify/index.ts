@@ -1,11 +1,21 @@
 // The public surface of notify/: other capabilities import only from here.
 export { NotificationService, DELIVERY_RECORD_RETENTION_MS, type NotificationServiceOptions } from './service.js';
 export {
-  PROTOCOLS,
-  type Protocol, type Topic, type Subscription, type SubscriptionStatus, type SubscribeInput,
-  type PublishInput, type PublishResult, type Delivery, type MessageAttributes,
+  PROTOCOLS, MESSAGE_ATTRIBUTE_DATA_TYPES,
+  type Protocol, type Topic, type Subscription, type SubscriptionStatus, type SubscribeInput, type SubscribeOptions,
+  type SubscriptionAttributesInput, type ConfirmOptions, type FilterPolicyScope,
+  type PublishInput, type PublishResult, type Delivery, type MessageAttributes, type PublishMessageAttributes, type MessageAttributeDataType,
   type DeliveryStatus, type DeliveryState, type MessageStatus,
 } from './types.js';
+export { validateSubscriptionInput, HTTP_PROTOCOLS, MIN_HMAC_SECRET_CHARS, MAX_HMAC_SECRET_CHARS } from './subscription-attributes.js';
+export { MAX_MESSAGE_ATTRIBUTES, parseMessageAttributes } from './message-attributes.js';
+export { FILTER_POLICY_SCOPES, parseFilterPolicy, type FilterPolicy } from './filter-policy.js';
+export { NotificationSigner, SIGNING_CERT_PATH, HMAC_SIGNATURE_HEADER, verifyHmacSignature, type NotificationSignerOptions } from './signing.js';
+export type { EnvelopeSigner, SignatureVersion } from './sns-envelope.js';
+export type { NotificationFunctionInvoker, SnsLambdaEvent } from './protocols/function.js';
+export type { NotificationMqttPublisher } from './protocols/mqtt.js';
+export { HTTP_DELIVERY_TIMEOUT_MS } from './protocols/http.js';
+export { renderUnsubscribeProtectedPage } from './pages-protected.js';
 export {
   DeliveryError, deliveryId, httpStatusOutcome, isRetryableDeliveryError,
   type NotificationOutbox, type OutboxEntryState, type QueuedDelivery, type QueuedDeliveryOutcome, type QueuedNotification, type DeliveryRetry,

@@ -22,12 +22,22 @@ export type TopicRecord = Topic;
  * at worst unsubscribe people. Confirmation tokens, which would let someone
  * sign an address up, are only ever stored hashed.
  */
-export interface SubscriptionRecord extends Subscription {
+export interface SubscriptionRecord extends Omit<Subscription, 'hmacSecretSet'> {
   tokenHashes: string[];
   unsubscribeToken?: string;
+  /**
+   * http/https: the subscriber's HMAC secret, kept in clear because every
+   * POST is signed with it; never in API output (`toSubscription` drops it).
+   */
+  hmacSecret?: string;
 }
 
-export type TokenPurpose = 'confirm' | 'unsubscribe';
+/**
+ * `restore` tokens are the `SubscribeURL` of an http/https subscription's
+ * UnsubscribeConfirmation (SNS: "visit the SubscribeURL to restore the
+ * subscription"); the confirm link route accepts them.
+ */
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'restore';
 
 /** Keyed by `hashToken(token)`. */
 export interface TokenRecord {
@@ -35,6 +45,8 @@ export interface TokenRecord {
   subscriptionId: string;
   /** Milliseconds since the epoch; absent means it never expires (unsubscribe tokens). */
   expiresAt?: number;
+  /** `restore` tokens: the removed subscription, as it was stored (without its links). */
+  restore?: Omit<SubscriptionRecord, 'tokenHashes' | 'unsubscribeToken'>;
 }
 
 /**
@@ -91,7 +103,7 @@ export function openCollections(state: StateStore): NotifyCollections {
   };
 }
 
-/** The public shape: strips token material so it can never reach an API response. */
+/** The public shape: strips token material and the HMAC secret so they can never reach an API response. */
 export function toSubscription(record: SubscriptionRecord): Subscription {
   return {
     id: record.id,
@@ -103,5 +115,10 @@ export function toSubscription(record: SubscriptionRecord): Subscription {
     createdAt: record.createdAt,
     ...(record.confirmedAt !== undefined ? { confirmedAt: record.confirmedAt } : {}),
     ...(record.deliveryPolicy !== undefined ? { deliveryPolicy: record.deliveryPolicy } : {}),
+    ...(record.filterPolicy !== undefined ? { filterPolicy: record.filterPolicy, filterPolicyScope: record.filterPolicyScope ?? 'MessageAttributes' } : {}),
+    ...(record.rawMessageDelivery !== undefined ? { rawMessageDelivery: record.rawMessageDelivery } : {}),
+    ...(record.hmacSecret !== undefined ? { hmacSecretSet: true } : {}),
+    ...(record.authenticateOnUnsubscribe === true ? { authenticateOnUnsubscribe: true } : {}),
+    ...(record.confirmationError !== undefined && record.status === 'pending' ? { confirmationError: record.confirmationError } : {}),
   };
 }

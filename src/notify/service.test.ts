@@ -389,7 +389,7 @@ test('outbox publish: one queued delivery per confirmed subscription, with its s
   const ctx = await outboxSetup(['a@example.com', 'b@example.com']);
   await ctx.service.subscribe('alerts', { protocol: 'email', endpoint: 'pending@example.com' });
   const mails = ctx.mail.sent.length;
-  const result = await ctx.service.publish({ topic: 'alerts', ...ALERT, messageAttributes: { site: { Type: 'String', Value: 'north' } } });
+  const result = await ctx.service.publish({ topic: 'alerts', ...ALERT, messageAttributes: { site: { DataType: 'String', StringValue: 'north' } } });
 
   const [a, b] = ctx.subs;
   assert.ok(a && b);
@@ -549,9 +549,11 @@ test('pruneRecords: delivery and message records older than 7 days go, newer one
   await ctx.service.deliverQueued({ topic: 'alerts', subscriptionId: sub.id, protocol: 'email' }, ctx.queued[0]!.notification, ctx.queued[0]!.id, 1);
   ctx.clock.t += 7 * 24 * 3_600_000 - 1;
   const recent = await ctx.service.publish({ topic: 'alerts', message: 'recent' });
-  assert.deepEqual(await ctx.service.pruneRecords(), { deliveries: 0, messages: 0 }, 'exactly 7 days old is kept');
+  const first = await ctx.service.pruneRecords();
+  assert.deepEqual({ deliveries: first.deliveries, messages: first.messages }, { deliveries: 0, messages: 0 }, 'exactly 7 days old is kept');
+  assert.equal(first.tokens, ctx.subs.length, 'the (used, 3-day) confirmation links have expired and go; unsubscribe links never expire');
   ctx.clock.t += 2;
-  assert.deepEqual(await ctx.service.pruneRecords(), { deliveries: 1, messages: 1 });
+  assert.deepEqual(await ctx.service.pruneRecords(), { deliveries: 1, messages: 1, tokens: 0 });
   assert.deepEqual(Object.keys(await dump(ctx.state, 'notify.messages')), [recent.messageId]);
   await assert.rejects(ctx.service.messageStatus(old.messageId), isCode('SLUICE_ERR_NOT_FOUND'));
 });

@@ -1,22 +1,36 @@
+import type { Agent } from 'node:http';
 import {
   SluiceError, errorMessage, newId, systemClock, topicArn, topicNameFromArnOrName,
   type Clock, type Logger, type StateStore,
 } from '../core/index.js';
+import type { FilterPolicy, FilterableMessage } from './filter-policy.js';
+import { checkTotalSize, filterableAttributes, parseMessageAttributes } from './message-attributes.js';
+import { messageSelector } from './message-structure.js';
 import {
   deliveryId, isRetryableDeliveryError,
   type NotificationOutbox, type QueuedDelivery, type QueuedDeliveryOutcome, type QueuedNotification,
 } from './outbox.js';
-import { deliveryRetryFor, parseDeliveryPolicy, type DeliveryPolicy } from './outbox-policy.js';
+import { deliveryRetryFor } from './outbox-policy.js';
 import { createEmailProtocol } from './protocols/email.js';
-import type { ProtocolDriver } from './protocols/protocol.js';
+import { createEmailJsonProtocol } from './protocols/email-json.js';
+import { createFunctionProtocol, type NotificationFunctionInvoker } from './protocols/function.js';
+import { createHttpProtocol } from './protocols/http.js';
+import { createMqttProtocol, type NotificationMqttPublisher } from './protocols/mqtt.js';
+import type { Notification, ProtocolDriver } from './protocols/protocol.js';
 import {
   openCollections, toSubscription, type DeliveryRecord, type MessageRecord, type NotifyCollections, type SubscriptionRecord,
+  type TokenRecord,
 } from './records.js';
-import { CONFIRM_TOKEN_TTL_MS, LinkTokens, tokenInvalid } from './tokens.js';
+import type { EnvelopeSigner, SignatureVersion } from './sns-envelope.js';
+import {
+  applyAttributes, attributesOf, checkProtocol, compileFilterPolicy, pickAttributes, sameAttributes,
+} from './subscription-attributes.js';
+import { CONFIRM_TOKEN_TTL_MS, LinkTokens, tokenInvalid, type ResolvedToken } from './tokens.js';
 import type { MailTransport } from './transport/port.js';
 import {
-  PROTOCOLS, type Delivery, type DeliveryState, type MessageStatus, type Protocol, type PublishInput, type PublishResult,
-  type SubscribeInput, type Subscription, type Topic,
+  PROTOCOLS, type ConfirmOptions, type Delivery, type DeliveryState, type MessageAttributes, type MessageStatus, type Protocol,
+  type PublishInput, type PublishResult, type SubscribeInput, type SubscribeOptions, type Subscription,
+  type SubscriptionAttributesInput, type Topic,
 } from './types.js';
 import { byCreation, mapLimit, normalizePublicUrl, subscriptionIdOf } from './util.js';
 import { validateDisplayName, validateMessage, validateSubject, validateTopicName } from './validate.js';
@@ -37,7 +51,36 @@ export interface NotificationServiceOptions {
    * as the action queue that serves as the outbox is built after this service.
    */
   outbox?: NotificationOutbox;
+  /**
+   * Signs the SNS envelopes of email-json, http, https and function
+   * notifications (`NotificationSigner`); without one, those protocols are
+   * refused at subscribe.
+   */
+  signer?: EnvelopeSigner;
+  /** SNS's SignatureVersion of every envelope: "2" (SHA256withRSA, the default) or "1". */
+  signatureVersion?: SignatureVersion;
+  /** The `function` protocol's port onto the function runtime; without it, `function` subscriptions are refused. */
+  functions?: NotificationFunctionInvoker;
+  /** The `mqtt` protocol's port onto the broker; without it, `mqtt` subscriptions are refused. */
+  mqtt?: NotificationMqttPublisher;
+  /** http/https: per-attempt timeout (default 15 s) and the agent requests go through (e.g. trusting a private CA). */
+  http?: { timeoutMs?: number; agent?: Agent };
 }
+
+/** What a protocol needs that the options did not give, for the error when it is missing. */
+const MISSING_PORT: Partial<Record<Protocol, string>> = {
+  'email-json': 'a notification signer',
+  http: 'a notification signer',
+  https: 'a notification signer',
+  function: 'a notification signer and a function invoker',
+  mqtt: 'an MQTT publisher',
+};
+
+/** Protocols whose subscription stays pending when its confirmation cannot be sent (SNS: the endpoint may be down for now). */
+const PENDING_ON_CONFIRMATION_FAILURE: ReadonlySet<Protocol> = new Set(['http', 'https']);
+
+/** Compiled filter policies kept, by scope and document; cleared when full. */
+const FILTER_CACHE_SIZE = 1_000;
 
 /** How many deliveries of one publish run at once (inline, without an outbox): bounds open SMTP conversations. */
 const PUBLISH_CONCURRENCY = 8;
@@ -62,18 +105,21 @@ export const DELIVERY_RECORD_RETENTION_MS = 7 * 24 * 3_600_000;
 export class NotificationService {
   readonly #records: NotifyCollections;
   readonly #tokens: LinkTokens;
-  readonly #drivers: Record<Protocol, ProtocolDriver>;
+  readonly #drivers: Partial<Record<Protocol, ProtocolDriver>>;
   readonly #publicUrl: string;
   readonly #logger: Logger;
   readonly #clock: Clock;
   #outbox: NotificationOutbox | undefined;
   #tail: Promise<unknown> = Promise.resolve();
+  readonly #filters = new Map<string, FilterPolicy>();
+  /** UnsubscribeConfirmations in flight (best effort, not awaited by unsubscribe). */
+  readonly #background = new Set<Promise<void>>();
 
   constructor(options: NotificationServiceOptions) {
     this.#records = openCollections(options.state);
     this.#clock = options.clock ?? systemClock;
     this.#tokens = new LinkTokens(this.#records.tokens, this.#clock);
-    this.#drivers = { email: createEmailProtocol({ transport: options.transport, from: options.from }) };
+    this.#drivers = createDrivers(options, this.#clock);
     this.#publicUrl = normalizePublicUrl(options.publicUrl);
     this.#logger = options.logger;
     this.#outbox = options.outbox;
@@ -130,32 +176,44 @@ export class NotificationService {
 
   /**
    * Idempotent on (topic, protocol, endpoint): a repeat returns the existing
-   * subscription and sends nothing; a delivery policy it gives replaces the
-   * stored one (for messages published from then on). A new email
-   * subscription is pending and is sent a confirmation mail; if that mail
-   * cannot be sent, the subscription is removed again and SLUICE_ERR_MAIL_SEND
-   * thrown, so a retry starts afresh. A bad delivery policy is
-   * SLUICE_ERR_SUBSCRIPTION_INVALID naming the field.
+   * subscription and sends nothing; the attributes it gives (delivery and
+   * filter policies, raw delivery, HMAC secret) replace the stored ones, for
+   * messages published from then on (with `replaceAttributes`, those it
+   * leaves out are cleared). A new email, email-json or http(s) subscription
+   * is pending and is sent a confirmation; function and mqtt ones are
+   * confirmed at once. If an email confirmation cannot be sent, the
+   * subscription is removed again and SLUICE_ERR_MAIL_SEND thrown, so a retry
+   * starts afresh; an http(s) one stays pending with `confirmationError` (the
+   * endpoint may come up later). Bad endpoints and attributes are
+   * SLUICE_ERR_SUBSCRIPTION_INVALID naming the field, before anything is made.
    */
-  async subscribe(topicNameOrArn: string, input: SubscribeInput): Promise<Subscription> {
+  async subscribe(topicNameOrArn: string, input: SubscribeInput, options: SubscribeOptions = {}): Promise<Subscription> {
     const driver = this.#driver(input.protocol);
+    if (typeof input.endpoint !== 'string') {
+      throw new SluiceError('SLUICE_ERR_SUBSCRIPTION_INVALID', 'endpoint: is required: a string', { place: { field: 'endpoint' } });
+    }
     const endpoint = driver.normalizeEndpoint(input.endpoint);
-    const deliveryPolicy: DeliveryPolicy | undefined = input.deliveryPolicy === undefined ? undefined : parseDeliveryPolicy(input.deliveryPolicy);
+    const change = attributesOf(input);
+    const replace = options.replaceAttributes === true;
+    // Checked before the topic is looked at; a scope given alone is checked against the stored policy below.
+    applyAttributes(driver.protocol, {}, replace || change.filterPolicy !== undefined ? change : { ...change, filterPolicyScope: undefined }, replace);
     const created = await this.#exclusive(async () => {
       const topic = await this.getTopic(topicNameOrArn);
       const existing = (await this.#subscriptionsOf(topic.name)).find((s) => s.protocol === driver.protocol && s.endpoint === endpoint);
       if (existing) {
-        if (deliveryPolicy !== undefined && JSON.stringify(deliveryPolicy) !== JSON.stringify(existing.deliveryPolicy)) {
-          await this.#records.subscriptions.put(existing.id, { ...existing, deliveryPolicy });
-          this.#logger.info({ topic: topic.name, subscription: existing.id }, 'subscription delivery policy updated');
+        const next = applyAttributes(driver.protocol, existing, change, replace);
+        if (!sameAttributes(existing, next)) {
+          await this.#records.subscriptions.put(existing.id, { ...withoutAttributes(existing), ...next });
+          this.#logger.info({ topic: topic.name, subscription: existing.id }, 'subscription attributes updated');
         }
         return undefined;
       }
+      const attributes = applyAttributes(driver.protocol, {}, change, replace);
       const id = newId();
       const record: SubscriptionRecord = {
         id, arn: `${topic.arn}:${id}`, topicName: topic.name, protocol: driver.protocol, endpoint,
         status: 'pending', createdAt: this.#now(), tokenHashes: [],
-        ...(deliveryPolicy !== undefined ? { deliveryPolicy } : {}),
+        ...attributes,
       };
       if (!driver.requiresConfirmation) await this.#markConfirmed(record);
       else await this.#records.subscriptions.put(id, record);
@@ -167,6 +225,7 @@ export class NotificationService {
       try {
         await this.#sendConfirmation(created.topic, created.record.id);
       } catch (error) {
+        if (PENDING_ON_CONFIRMATION_FAILURE.has(driver.protocol)) return this.getSubscription(created.record.id);
         // Re-read: sending added the confirmation token's hash to the stored record.
         await this.#exclusive(async () => {
           const record = await this.#records.subscriptions.get(created.record.id);
@@ -178,14 +237,45 @@ export class NotificationService {
     return this.getSubscription(created.record.id);
   }
 
-  /** Sends a fresh confirmation link to a pending subscription; earlier links keep working until they expire. */
+  /**
+   * Sends a fresh confirmation link to a pending subscription; earlier links
+   * keep working until they expire. For http/https, a POST that fails does not
+   * throw: the subscription comes back with `confirmationError`.
+   */
   async resendConfirmation(subscriptionId: string): Promise<Subscription> {
     const sub = await this.getSubscription(subscriptionId);
     if (sub.status !== 'pending') {
       throw new SluiceError('SLUICE_ERR_SUBSCRIPTION_INVALID', `subscription ${sub.id} is already confirmed`, { details: { subscriptionId: sub.id } });
     }
-    await this.#sendConfirmation(await this.getTopic(sub.topicName), sub.id);
-    return sub;
+    try {
+      await this.#sendConfirmation(await this.getTopic(sub.topicName), sub.id);
+    } catch (error) {
+      if (!PENDING_ON_CONFIRMATION_FAILURE.has(sub.protocol)) throw error;
+    }
+    return this.getSubscription(sub.id);
+  }
+
+  /**
+   * SNS's SetSubscriptionAttributes, several at once: a value replaces the
+   * stored one, `null` clears it, a field left out stays. Applies to messages
+   * published from then on. Throws SLUICE_ERR_SUBSCRIPTION_INVALID naming the field.
+   */
+  async setSubscriptionAttributes(idOrArn: string, change: SubscriptionAttributesInput): Promise<Subscription> {
+    return this.#exclusive(async () => {
+      const record = await this.#records.subscriptions.get(subscriptionIdOf(idOrArn));
+      if (!record) throw notFound(subscriptionIdOf(idOrArn));
+      const next = applyAttributes(record.protocol, record, change);
+      if (sameAttributes(record, next)) return toSubscription(record);
+      const updated: SubscriptionRecord = { ...withoutAttributes(record), ...next };
+      await this.#records.subscriptions.put(record.id, updated);
+      this.#logger.info({ topic: record.topicName, subscription: record.id }, 'subscription attributes updated');
+      return toSubscription(updated);
+    });
+  }
+
+  /** The endpoint in the form a subscription of `protocol` stores it (SLUICE_ERR_SUBSCRIPTION_INVALID if it is not one). */
+  normalizeEndpoint(protocol: Protocol, endpoint: string): string {
+    return this.#driver(protocol).normalizeEndpoint(endpoint);
   }
 
   /**
@@ -193,45 +283,73 @@ export class NotificationService {
    * until it expires and a second use returns the same confirmed subscription,
    * because mail scanners often open links before the person does.
    */
-  async confirm(token: string): Promise<Subscription> {
+  async confirm(token: string, options: ConfirmOptions = {}): Promise<Subscription> {
     return this.#exclusive(async () => {
-      const link = await this.#tokens.resolve(token, 'confirm');
+      const link = await this.#tokens.resolve(token, ['confirm', 'restore']);
+      if (link.purpose === 'restore') return this.#restore(link);
       const record = await this.#records.subscriptions.get(link.subscriptionId);
       if (!record) throw tokenInvalid('confirm', 'unknown or already used');
+      const authenticate = options.authenticateOnUnsubscribe === true && record.authenticateOnUnsubscribe !== true;
+      if (authenticate) record.authenticateOnUnsubscribe = true;
       if (record.status !== 'confirmed') {
         await this.#markConfirmed(record);
-        this.#logger.info({ topic: record.topicName, subscription: record.id }, 'subscription confirmed');
+        this.#logger.info({ topic: record.topicName, subscription: record.id, authenticateOnUnsubscribe: record.authenticateOnUnsubscribe === true }, 'subscription confirmed');
+      } else if (authenticate) {
+        await this.#records.subscriptions.put(record.id, record);
+        this.#logger.info({ topic: record.topicName, subscription: record.id }, 'subscription now needs authentication to unsubscribe');
       }
       return toSubscription(record);
     });
   }
 
-  /** Deletes the subscription an unsubscribe link names and returns it; the link is then used up. */
+  /**
+   * Deletes the subscription an unsubscribe link names and returns it; the
+   * link is then used up. A subscription confirmed with
+   * AuthenticateOnUnsubscribe is not deleted: SLUICE_ERR_FORBIDDEN (only
+   * `unsubscribeById`, behind an admin token, removes it).
+   */
   async unsubscribe(token: string): Promise<Subscription> {
-    return this.#exclusive(async () => {
+    const removed = await this.#exclusive(async () => {
       const link = await this.#tokens.resolve(token, 'unsubscribe');
       const record = await this.#records.subscriptions.get(link.subscriptionId);
       if (!record) throw tokenInvalid('unsubscribe', 'unknown or already used');
+      if (record.authenticateOnUnsubscribe === true) {
+        throw new SluiceError(
+          'SLUICE_ERR_FORBIDDEN',
+          `this subscription of ${record.endpoint} to the topic ${record.topicName} was confirmed with AuthenticateOnUnsubscribe, so this link does not remove it; the topic's owner can, with an admin API token (DELETE /api/v1/subscriptions/${record.id})`,
+          { details: { reason: 'authenticate-on-unsubscribe', subscriptionArn: record.arn } },
+        );
+      }
       await this.#remove(record);
-      return toSubscription(record);
+      return record;
     });
+    await this.#afterRemoval(removed);
+    return toSubscription(removed);
   }
 
   /** By id or subscription ARN; returns whether a subscription was deleted. */
   async unsubscribeById(idOrArn: string): Promise<boolean> {
-    return this.#exclusive(async () => {
+    const removed = await this.#exclusive(async () => {
       const record = await this.#records.subscriptions.get(subscriptionIdOf(idOrArn));
-      if (!record) return false;
+      if (!record) return undefined;
       await this.#remove(record);
-      return true;
+      return record;
     });
+    if (!removed) return false;
+    await this.#afterRemoval(removed);
+    return true;
+  }
+
+  /** Resolves once the UnsubscribeConfirmations in flight are sent (or failed): for tests and shutdown. */
+  async idle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
   }
 
   /** By id or subscription ARN; throws SLUICE_ERR_NOT_FOUND. */
   async getSubscription(idOrArn: string): Promise<Subscription> {
     const id = subscriptionIdOf(idOrArn);
     const record = await this.#records.subscriptions.get(id);
-    if (!record) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `no subscription with id ${JSON.stringify(id)}`, { details: { subscriptionId: id } });
+    if (!record) throw notFound(id);
     return toSubscription(record);
   }
 
@@ -246,7 +364,11 @@ export class NotificationService {
   // ---- publish ----
 
   /**
-   * To every confirmed subscription of the topic.
+   * To every confirmed subscription of the topic whose filter policy (if it
+   * has one) matches the message; the others are counted in `filtered` and,
+   * as in SNS, get nothing. Message attributes are checked (SNS's rules) and
+   * go with the notification; with MessageStructure json each subscription
+   * gets its protocol's message (a MessageBody filter policy looks at that one).
    *
    * With an outbox: records the message, queues one delivery per subscription
    * (durably: resolves after the commit) and returns them as `queued`; the
@@ -259,48 +381,67 @@ export class NotificationService {
   async publish(input: PublishInput): Promise<PublishResult> {
     validateMessage(input.message);
     if (input.subject !== undefined) validateSubject(input.subject);
+    const { attributes, bytes } = parseMessageAttributes(input.messageAttributes);
+    checkTotalSize(Buffer.byteLength(input.message, 'utf8'), bytes);
+    const select = messageSelector(input.message, input.messageStructure);
     const topic = await this.getTopic(input.topic);
-    const targets = (await this.#subscriptionsOf(topic.name)).filter((s) => s.status === 'confirmed').sort(byCreation);
+    const confirmed = (await this.#subscriptionsOf(topic.name)).filter((s) => s.status === 'confirmed').sort(byCreation);
     const messageId = input.messageId ?? newId();
-    if (this.#outbox) return this.#publishToOutbox(this.#outbox, topic, targets, messageId, input);
-    const deliveries = await mapLimit(targets, PUBLISH_CONCURRENCY, async (record): Promise<Delivery> => {
+    const timestamp = this.#clock.now();
+    const hasAttributes = Object.keys(attributes).length > 0;
+    // One FilterableMessage per distinct body: the filter code caches its parse per object.
+    const filterable = new Map<string, FilterableMessage>();
+    const filterAttributes = filterableAttributes(attributes);
+    const targets: PublishTarget[] = [];
+    let filtered = 0;
+    for (const record of confirmed) {
+      const message = select(record.protocol);
+      if (record.filterPolicy !== undefined) {
+        let candidate = filterable.get(message);
+        if (!candidate) filterable.set(message, (candidate = { attributes: filterAttributes, body: message }));
+        if (!this.#matches(record, candidate)) {
+          filtered += 1;
+          continue;
+        }
+      }
+      targets.push({
+        record,
+        notification: {
+          messageId, message, timestamp,
+          ...(input.subject !== undefined ? { subject: input.subject } : {}),
+          ...(hasAttributes ? { messageAttributes: attributes } : {}),
+        },
+      });
+    }
+    if (this.#outbox) return this.#publishToOutbox(this.#outbox, topic, targets, { messageId, timestamp, filtered }, input);
+    const deliveries = await mapLimit(targets, PUBLISH_CONCURRENCY, async ({ record, notification }): Promise<Delivery> => {
       const base = { subscriptionId: record.id, endpoint: record.endpoint };
-      const deliveryKey = `${messageId}:${record.id}`;
+      const deliveryKey = deliveryId(messageId, record.id);
       if (input.messageId !== undefined && isDelivered(await this.#records.deliveries.get(deliveryKey))) return { ...base, status: 'duplicate' };
       try {
-        if (record.unsubscribeToken === undefined) throw new Error('subscription has no unsubscribe link');
-        await this.#driver(record.protocol).deliver({
-          topic, subscription: toSubscription(record), messageId, message: input.message,
-          ...(input.subject !== undefined ? { subject: input.subject } : {}),
-          unsubscribeUrl: this.#link('unsubscribe', record.unsubscribeToken),
-        });
+        await this.#driver(record.protocol).deliver(this.#notificationFor(topic, record, notification));
         if (input.messageId !== undefined) {
           // Recorded after the send: a crash in between can still mail twice, the one window left (docs/reliability.md).
           await this.#records.deliveries.put(deliveryKey, { messageId, subscriptionId: record.id, deliveredAt: this.#clock.now(), status: 'delivered' });
         }
         return { ...base, status: 'sent' };
       } catch (error) {
-        this.#logger.warn({ topic: topic.name, subscription: record.id, messageId, err: error }, 'notification delivery failed');
+        this.#logger.warn({ topic: topic.name, subscription: record.id, messageId, err: errorMessage(error) }, 'notification delivery failed');
         return { ...base, status: 'failed', error: errorMessage(error) };
       }
     });
     const failed = deliveries.filter((d) => d.status === 'failed').length;
-    this.#logger.info({ topic: topic.name, messageId, sent: deliveries.length - failed, failed }, 'message published');
-    return { messageId, deliveries };
+    this.#logger.info({ topic: topic.name, messageId, sent: deliveries.length - failed, failed, filtered }, 'message published');
+    return { messageId, deliveries, filtered };
   }
 
-  async #publishToOutbox(outbox: NotificationOutbox, topic: Topic, targets: SubscriptionRecord[], messageId: string, input: PublishInput): Promise<PublishResult> {
-    const now = this.#clock.now();
-    const notification: QueuedNotification = {
-      messageId,
-      message: input.message,
-      ...(input.subject !== undefined ? { subject: input.subject } : {}),
-      ...(input.messageAttributes !== undefined ? { messageAttributes: input.messageAttributes } : {}),
-      timestamp: now,
-    };
+  async #publishToOutbox(
+    outbox: NotificationOutbox, topic: Topic, targets: PublishTarget[], published: { messageId: string; timestamp: number; filtered: number }, input: PublishInput,
+  ): Promise<PublishResult> {
+    const { messageId, timestamp, filtered } = published;
     const deliveries: Delivery[] = [];
     const queued: QueuedDelivery[] = [];
-    for (const record of targets) {
+    for (const { record, notification } of targets) {
       const base = { subscriptionId: record.id, endpoint: record.endpoint };
       const id = deliveryId(messageId, record.id);
       if (input.messageId !== undefined && isDelivered(await this.#records.deliveries.get(id))) {
@@ -315,12 +456,47 @@ export class NotificationService {
     }
     // The message record first: a delivery in the outbox always has one, so its status can be told.
     await this.#recordMessage({
-      messageId, topicName: topic.name, publishedAt: now, ...(input.subject !== undefined ? { subject: input.subject } : {}),
+      messageId, topicName: topic.name, publishedAt: timestamp,
+      ...(input.subject !== undefined ? { subject: input.subject } : {}),
       subscriptionIds: queued.map((d) => d.subscriptionId),
     });
     if (queued.length > 0) await outbox.enqueue(queued);
-    this.#logger.info({ topic: topic.name, messageId, queued: queued.length, duplicate: deliveries.length - queued.length }, 'message published');
-    return { messageId, deliveries };
+    this.#logger.info({ topic: topic.name, messageId, queued: queued.length, duplicate: deliveries.length - queued.length, filtered }, 'message published');
+    return { messageId, deliveries, filtered };
+  }
+
+  /** Whether the subscription's filter policy matches; a stored policy that no longer compiles matches nothing (logged). */
+  #matches(record: SubscriptionRecord, message: FilterableMessage): boolean {
+    const scope = record.filterPolicyScope ?? 'MessageAttributes';
+    const key = `${scope}\n${JSON.stringify(record.filterPolicy)}`;
+    let policy = this.#filters.get(key);
+    if (!policy) {
+      try {
+        policy = compileFilterPolicy(record.filterPolicy, scope);
+      } catch (error) {
+        this.#logger.error({ topic: record.topicName, subscription: record.id, err: errorMessage(error) }, 'stored filter policy does not compile; nothing is delivered to the subscription');
+        return false;
+      }
+      if (this.#filters.size >= FILTER_CACHE_SIZE) this.#filters.clear();
+      this.#filters.set(key, policy);
+    }
+    return policy.matches(message);
+  }
+
+  /** What a driver gets for one queued (or inline) notification to one subscription. */
+  #notificationFor(topic: Topic, record: SubscriptionRecord, notification: QueuedNotification): Notification {
+    if (record.unsubscribeToken === undefined) throw new Error('subscription has no unsubscribe link');
+    return {
+      topic,
+      subscription: toSubscription(record),
+      messageId: notification.messageId,
+      message: notification.message,
+      ...(notification.subject !== undefined ? { subject: notification.subject } : {}),
+      unsubscribeUrl: this.#link('unsubscribe', record.unsubscribeToken),
+      timestamp: notification.timestamp,
+      ...(notification.messageAttributes !== undefined ? { messageAttributes: notification.messageAttributes as MessageAttributes } : {}),
+      ...(record.hmacSecret !== undefined ? { hmacSecret: record.hmacSecret } : {}),
+    };
   }
 
   /** A repeat of a message id (a retried invocation) adds the subscriptions it did not name yet and keeps the first time. */
@@ -365,11 +541,7 @@ export class NotificationService {
         this.#logger.info({ ...context, reason }, 'notification not delivered: subscription gone');
         return { status: 'skipped', reason };
       }
-      await this.#driver(record.protocol).deliver({
-        topic, subscription: toSubscription(record), messageId, message: notification.message,
-        ...(notification.subject !== undefined ? { subject: notification.subject } : {}),
-        unsubscribeUrl: this.#link('unsubscribe', record.unsubscribeToken),
-      });
+      await this.#driver(record.protocol).deliver(this.#notificationFor(topic, record, notification));
     } catch (error) {
       return { status: 'failed', retryable: isRetryableDeliveryError(error), error: errorMessage(error) };
     }
@@ -449,8 +621,10 @@ export class NotificationService {
    * default), so they do not grow without bound. The composition root runs it
    * on a timer. Returns how many of each it deleted.
    */
-  async pruneRecords(retentionMs = DELIVERY_RECORD_RETENTION_MS): Promise<{ deliveries: number; messages: number }> {
+  async pruneRecords(retentionMs = DELIVERY_RECORD_RETENTION_MS): Promise<{ deliveries: number; messages: number; tokens: number }> {
     const cutoff = this.#clock.now() - retentionMs;
+    // Expired links: confirmation links of subscriptions never confirmed, restore links never used.
+    const tokens = await this.#tokens.pruneExpired(this.#clock.now());
     let deliveries = 0;
     let messages = 0;
     for (const { id, doc } of await this.#records.deliveries.list()) {
@@ -459,8 +633,8 @@ export class NotificationService {
     for (const { id, doc } of await this.#records.messages.list()) {
       if (doc.publishedAt < cutoff && (await this.#records.messages.delete(id))) messages += 1;
     }
-    if (deliveries + messages > 0) this.#logger.info({ deliveries, messages, retentionMs }, 'old notification records pruned');
-    return { deliveries, messages };
+    if (deliveries + messages + tokens > 0) this.#logger.info({ deliveries, messages, tokens, retentionMs }, 'old notification records pruned');
+    return { deliveries, messages, tokens };
   }
 
   // ---- internals ----
@@ -474,10 +648,17 @@ export class NotificationService {
 
   #driver(protocol: Protocol): ProtocolDriver {
     // Input may come straight from an API body, so the type is not proof.
-    if (!(PROTOCOLS as readonly string[]).includes(protocol)) {
-      throw new SluiceError('SLUICE_ERR_SUBSCRIPTION_INVALID', `unsupported protocol ${JSON.stringify(protocol)}: expected one of ${PROTOCOLS.join(', ')}`, { place: { field: 'protocol' } });
+    const checked = checkProtocol(protocol);
+    const driver = this.#drivers[checked];
+    if (!driver) {
+      const offered = PROTOCOLS.filter((p) => this.#drivers[p] !== undefined).join(', ');
+      throw new SluiceError(
+        'SLUICE_ERR_SUBSCRIPTION_INVALID',
+        `protocol ${checked} is not available here: it needs ${MISSING_PORT[checked] ?? 'a driver'}, which this notification service was built without (available: ${offered})`,
+        { place: { field: 'protocol' } },
+      );
     }
-    return this.#drivers[protocol];
+    return driver;
   }
 
   async #subscriptionsOf(topicName: string): Promise<SubscriptionRecord[]> {
@@ -500,11 +681,34 @@ export class NotificationService {
       await this.#records.subscriptions.put(record.id, record);
       return { record, token };
     });
-    await this.#driver(issued.record.protocol).sendConfirmation({
-      topic,
-      subscription: toSubscription(issued.record),
-      confirmUrl: this.#link('confirm', issued.token.token),
-      expiresAt: issued.token.expiresAt ?? Infinity,
+    const { record, token } = issued;
+    try {
+      await this.#driver(record.protocol).sendConfirmation({
+        topic,
+        subscription: toSubscription(record),
+        confirmUrl: this.#link('confirm', token.token),
+        token: token.token,
+        expiresAt: token.expiresAt ?? Infinity,
+        ...(record.hmacSecret !== undefined ? { hmacSecret: record.hmacSecret } : {}),
+      });
+    } catch (error) {
+      if (PENDING_ON_CONFIRMATION_FAILURE.has(record.protocol)) {
+        this.#logger.warn({ topic: topic.name, subscription: record.id, err: errorMessage(error) }, 'subscription confirmation could not be sent; the subscription stays pending');
+        await this.#setConfirmationError(record.id, errorMessage(error));
+      }
+      throw error;
+    }
+    if (record.confirmationError !== undefined) await this.#setConfirmationError(record.id, undefined);
+  }
+
+  /** Re-read under the lock: the endpoint may have confirmed meanwhile (it GETs the link while answering the POST). */
+  async #setConfirmationError(subscriptionId: string, error: string | undefined): Promise<void> {
+    await this.#exclusive(async () => {
+      const record = await this.#records.subscriptions.get(subscriptionId);
+      if (!record || record.confirmationError === error) return;
+      if (error === undefined || record.status !== 'pending') delete record.confirmationError;
+      else record.confirmationError = error;
+      await this.#records.subscriptions.put(record.id, record);
     });
   }
 
@@ -513,9 +717,59 @@ export class NotificationService {
     const unsubscribe = await this.#tokens.issue('unsubscribe', record.id);
     record.status = 'confirmed';
     record.confirmedAt = this.#now();
+    delete record.confirmationError;
     record.unsubscribeToken = unsubscribe.token;
     record.tokenHashes.push(unsubscribe.hash);
     await this.#records.subscriptions.put(record.id, record);
+  }
+
+  /**
+   * A restore link (the SubscribeURL of an UnsubscribeConfirmation): brings
+   * the removed subscription back, confirmed, with its id and attributes. A
+   * second use, or a subscription made again meanwhile, returns the one there is.
+   */
+  async #restore(link: ResolvedToken): Promise<Subscription> {
+    const saved = link.restore;
+    if (!saved) throw tokenInvalid('restore', 'unknown or already used');
+    const again = await this.#records.subscriptions.get(saved.id);
+    if (again) return toSubscription(again);
+    const topic = await this.#records.topics.get(saved.topicName);
+    if (!topic) throw tokenInvalid('restore', `no longer usable: the topic ${saved.topicName} was deleted`);
+    const same = (await this.#subscriptionsOf(topic.name)).find((s) => s.protocol === saved.protocol && s.endpoint === saved.endpoint);
+    if (same) return toSubscription(same);
+    const record: SubscriptionRecord = { ...saved, status: 'pending', tokenHashes: [link.hash] };
+    delete record.confirmedAt;
+    await this.#markConfirmed(record);
+    this.#logger.info({ topic: record.topicName, subscription: record.id }, 'subscription restored');
+    return toSubscription(record);
+  }
+
+  /**
+   * http/https: SNS's UnsubscribeConfirmation to the endpoint, with a restore
+   * link as its SubscribeURL (valid 3 days). Best effort and not awaited: a
+   * slow or dead endpoint does not hold up the unsubscribe; failures are logged.
+   */
+  async #afterRemoval(record: SubscriptionRecord): Promise<void> {
+    const driver = this.#drivers[record.protocol];
+    if (!driver?.sendUnsubscribeConfirmation || record.status !== 'confirmed') return;
+    const send = driver.sendUnsubscribeConfirmation.bind(driver);
+    const context = { topic: record.topicName, subscription: record.id };
+    const task = (async () => {
+      const topic = await this.#records.topics.get(record.topicName);
+      if (!topic) return;
+      const { tokenHashes: _hashes, unsubscribeToken: _token, ...saved } = record;
+      const restore = await this.#tokens.issue('restore', record.id, CONFIRM_TOKEN_TTL_MS, { restore: saved as TokenRecord['restore'] });
+      await send({
+        topic,
+        subscription: toSubscription(record),
+        subscribeUrl: this.#link('confirm', restore.token),
+        token: restore.token,
+        ...(record.hmacSecret !== undefined ? { hmacSecret: record.hmacSecret } : {}),
+      });
+      this.#logger.info(context, 'unsubscribe confirmation sent');
+    })().catch((error: unknown) => this.#logger.warn({ ...context, err: errorMessage(error) }, 'unsubscribe confirmation could not be sent'));
+    this.#background.add(task);
+    void task.finally(() => this.#background.delete(task));
   }
 
   async #remove(record: SubscriptionRecord): Promise<void> {
@@ -531,6 +785,43 @@ export class NotificationService {
   #now(): string {
     return new Date(this.#clock.now()).toISOString();
   }
+}
+
+interface PublishTarget {
+  record: SubscriptionRecord;
+  notification: QueuedNotification;
+}
+
+function createDrivers(options: NotificationServiceOptions, clock: Clock): Partial<Record<Protocol, ProtocolDriver>> {
+  const { signer, signatureVersion } = options;
+  const signing = { ...(signatureVersion !== undefined ? { signatureVersion } : {}), clock };
+  const drivers: Partial<Record<Protocol, ProtocolDriver>> = {
+    email: createEmailProtocol({ transport: options.transport, from: options.from }),
+  };
+  if (signer) {
+    drivers['email-json'] = createEmailJsonProtocol({ transport: options.transport, from: options.from, signer, ...signing });
+    for (const protocol of ['http', 'https'] as const) {
+      drivers[protocol] = createHttpProtocol({
+        protocol, signer, ...signing,
+        ...(options.http?.timeoutMs !== undefined ? { timeoutMs: options.http.timeoutMs } : {}),
+        ...(options.http?.agent !== undefined ? { agent: options.http.agent } : {}),
+      });
+    }
+    if (options.functions) drivers.function = createFunctionProtocol({ invoker: options.functions, signer, ...signing });
+  }
+  if (options.mqtt) drivers.mqtt = createMqttProtocol({ publisher: options.mqtt });
+  return drivers;
+}
+
+/** The record without its attribute fields, so the ones applied replace them exactly. */
+function withoutAttributes(record: SubscriptionRecord): SubscriptionRecord {
+  const copy = { ...record };
+  for (const key of Object.keys(pickAttributes(record)) as Array<keyof SubscriptionRecord>) delete copy[key];
+  return copy;
+}
+
+function notFound(id: string): SluiceError {
+  return new SluiceError('SLUICE_ERR_NOT_FOUND', `no subscription with id ${JSON.stringify(id)}`, { details: { subscriptionId: id } });
 }
 
 /** A delivery record of a sent delivery (records from before the outbox have no status: sent). */

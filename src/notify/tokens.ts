@@ -29,11 +29,11 @@ export class LinkTokens {
     this.#clock = clock;
   }
 
-  async issue(purpose: TokenPurpose, subscriptionId: string, ttlMs?: number): Promise<IssuedToken> {
+  async issue(purpose: TokenPurpose, subscriptionId: string, ttlMs?: number, extra: Pick<TokenRecord, 'restore'> = {}): Promise<IssuedToken> {
     const token = randomToken();
     const hash = hashToken(token);
     const expiresAt = ttlMs === undefined ? undefined : this.#clock.now() + ttlMs;
-    await this.#tokens.put(hash, { purpose, subscriptionId, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+    await this.#tokens.put(hash, { purpose, subscriptionId, ...(expiresAt !== undefined ? { expiresAt } : {}), ...extra });
     return { token, hash, ...(expiresAt !== undefined ? { expiresAt } : {}) };
   }
 
@@ -42,13 +42,14 @@ export class LinkTokens {
    * An expired token is deleted when it is presented. The message does not say
    * whether an unknown token exists for another purpose.
    */
-  async resolve(token: string, purpose: TokenPurpose): Promise<ResolvedToken> {
+  async resolve(token: string, purpose: TokenPurpose | readonly TokenPurpose[]): Promise<ResolvedToken> {
+    const purposes: readonly TokenPurpose[] = typeof purpose === 'string' ? [purpose] : purpose;
     const hash = hashToken(token);
     const record = await this.#tokens.get(hash);
-    if (!record || record.purpose !== purpose) throw tokenInvalid(purpose, 'unknown or already used');
+    if (!record || !purposes.includes(record.purpose)) throw tokenInvalid(purposes[0] ?? 'confirm', 'unknown or already used');
     if (record.expiresAt !== undefined && this.#clock.now() >= record.expiresAt) {
       await this.#tokens.delete(hash);
-      throw tokenInvalid(purpose, `expired at ${new Date(record.expiresAt).toISOString()}`, 'expired');
+      throw tokenInvalid(record.purpose, `expired at ${new Date(record.expiresAt).toISOString()}`, 'expired');
     }
     return { ...record, hash };
   }
@@ -56,9 +57,18 @@ export class LinkTokens {
   async revoke(hashes: readonly string[]): Promise<void> {
     for (const hash of hashes) await this.#tokens.delete(hash);
   }
+
+  /** Deletes tokens that expired before `now`; returns how many. */
+  async pruneExpired(now: number): Promise<number> {
+    let pruned = 0;
+    for (const { id, doc } of await this.#tokens.list()) {
+      if (doc.expiresAt !== undefined && doc.expiresAt <= now && (await this.#tokens.delete(id))) pruned += 1;
+    }
+    return pruned;
+  }
 }
 
 export function tokenInvalid(purpose: TokenPurpose, why: string, reason: 'unknown' | 'expired' = 'unknown'): SluiceError {
-  const what = purpose === 'confirm' ? 'confirmation' : 'unsubscribe';
+  const what = purpose === 'unsubscribe' ? 'unsubscribe' : 'confirmation';
   return new SluiceError('SLUICE_ERR_TOKEN_INVALID', `this ${what} link is ${why}`, { details: { purpose, reason } });
 }

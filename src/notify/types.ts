@@ -6,8 +6,11 @@ import type { DeliveryPolicy } from './outbox-policy.js';
  * API can expose them later without renaming.
  */
 
-/** Delivery protocols. Later: 'email-json', 'http', 'https', 'function', 'mqtt'. */
-export const PROTOCOLS = ['email'] as const;
+/**
+ * Delivery protocols, as SNS names them, plus `function` (SNS's `lambda`: a
+ * Sluice function) and `mqtt` (a republish onto the broker).
+ */
+export const PROTOCOLS = ['email', 'email-json', 'http', 'https', 'function', 'mqtt'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
 export interface Topic {
@@ -36,7 +39,25 @@ export interface Subscription {
   confirmedAt?: string;
   /** SNS's DeliveryPolicy, as given: how failed deliveries to it are retried. Absent: the protocol's default. */
   deliveryPolicy?: DeliveryPolicy;
+  /** SNS's FilterPolicy, as stored (a JSON object): only messages it matches are delivered. */
+  filterPolicy?: Record<string, unknown>;
+  /** What the filter policy looks at; shown only with a filter policy. */
+  filterPolicyScope?: FilterPolicyScope;
+  /** http/https: the message is POSTed as it is, not in the JSON envelope. */
+  rawMessageDelivery?: boolean;
+  /** http/https: the subscription has an HMAC secret, so every POST carries `X-Sluice-Signature`. The secret is never shown. */
+  hmacSecretSet?: boolean;
+  /**
+   * SNS's `ConfirmationWasAuthenticated`: it was confirmed with
+   * `AuthenticateOnUnsubscribe`, so the unsubscribe link in its notifications
+   * does not remove it; only an authenticated API call (an admin token) does.
+   */
+  authenticateOnUnsubscribe?: boolean;
+  /** Pending http/https subscriptions: why the last confirmation POST failed (`resendConfirmation` tries again). */
+  confirmationError?: string;
 }
+
+export type FilterPolicyScope = 'MessageAttributes' | 'MessageBody';
 
 export interface SubscribeInput {
   protocol: Protocol;
@@ -47,7 +68,57 @@ export interface SubscribeInput {
    * SNS applies it to HTTP/S subscriptions; Sluice to any protocol.
    */
   deliveryPolicy?: DeliveryPolicy | string;
+  /** SNS's FilterPolicy (an object, or its JSON text): only messages it matches are delivered. */
+  filterPolicy?: Record<string, unknown> | string;
+  /** SNS's FilterPolicyScope: what the filter policy looks at. Default `MessageAttributes`. */
+  filterPolicyScope?: FilterPolicyScope;
+  /** SNS's RawMessageDelivery (http/https only): the message as it is, not in the JSON envelope. */
+  rawMessageDelivery?: boolean;
+  /**
+   * http/https only: a secret (16 to 1024 characters) the subscriber chose;
+   * every POST then carries `X-Sluice-Signature: sha256=<hex HMAC-SHA256 of
+   * the body>`. Stored, never shown.
+   */
+  hmacSecret?: string;
 }
+
+/** How `subscribe` treats an existing subscription (same topic, protocol and endpoint). */
+export interface SubscribeOptions {
+  /**
+   * Without it (SNS-like), attributes the input gives replace the stored ones
+   * and the others stay. With it, the subscription's attributes become
+   * exactly the input's: those left out are cleared (a stack redeploy).
+   */
+  replaceAttributes?: boolean;
+}
+
+/**
+ * SNS's SetSubscriptionAttributes, several at once: a value replaces the
+ * stored one, `null` clears it, a field left out stays as it is.
+ */
+export interface SubscriptionAttributesInput {
+  deliveryPolicy?: SubscribeInput['deliveryPolicy'] | null;
+  filterPolicy?: SubscribeInput['filterPolicy'] | null;
+  filterPolicyScope?: FilterPolicyScope | null;
+  rawMessageDelivery?: boolean | null;
+  hmacSecret?: string | null;
+}
+
+/** `confirm(token, options)`: SNS's ConfirmSubscription parameters. */
+export interface ConfirmOptions {
+  /** SNS's AuthenticateOnUnsubscribe: from then on only an authenticated call can unsubscribe it, not the link in its notifications. */
+  authenticateOnUnsubscribe?: boolean;
+}
+
+/** SNS's message attribute data types. `Binary` values are base64. */
+export const MESSAGE_ATTRIBUTE_DATA_TYPES = ['String', 'String.Array', 'Number', 'Binary'] as const;
+export type MessageAttributeDataType = (typeof MESSAGE_ATTRIBUTE_DATA_TYPES)[number];
+
+/**
+ * Message attributes as SNS's Publish takes them: `{ Name: { DataType,
+ * StringValue | BinaryValue } }`; a BinaryValue is base64 text (or bytes).
+ */
+export type PublishMessageAttributes = Record<string, { DataType: string; StringValue?: string; BinaryValue?: string | Uint8Array }>;
 
 /** SNS message attributes as they travel with a notification: `{ Name: { Type, Value } }`. */
 export type MessageAttributes = Record<string, { Type: string; Value: string }>;
@@ -64,8 +135,19 @@ export interface PublishInput {
    * crash does not mail anyone twice. Without it, a fresh id is made.
    */
   messageId?: string;
-  /** Passed on to the protocols that carry them (not email). */
-  messageAttributes?: MessageAttributes;
+  /**
+   * SNS's MessageAttributes, as Publish takes them (at most 10; names of
+   * `[A-Za-z0-9_.-]`, at most 256 characters; types String, String.Array,
+   * Number, Binary). Filter policies look at them; the protocols with an
+   * envelope (email-json, http, https, function) carry them as `{ Name: { Type, Value } }`.
+   */
+  messageAttributes?: PublishMessageAttributes;
+  /**
+   * SNS's MessageStructure: with `json`, `message` is a JSON object of
+   * per-protocol messages (`default` required), e.g. `{"default": "...", "email": "...", "http": "..."}`.
+   * Each protocol takes its own key (`function` also `lambda`), else `default`.
+   */
+  messageStructure?: 'json';
 }
 
 export interface Delivery {
@@ -83,7 +165,13 @@ export interface Delivery {
 
 export interface PublishResult {
   messageId: string;
+  /** One per confirmed subscription whose filter policy (if any) matched. */
   deliveries: Delivery[];
+  /**
+   * Confirmed subscriptions whose filter policy did not match: they get no
+   * delivery and, as in SNS, are not in `deliveries`; only counted here.
+   */
+  filtered: number;
 }
 
 /**

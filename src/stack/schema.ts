@@ -4,6 +4,7 @@
  * Resource names follow the AWS naming rules of the resource they mirror.
  */
 import { z } from 'zod';
+import { FILTER_POLICY_SCOPES, PROTOCOLS } from '../notify/index.js';
 import { KEY_ALGORITHMS, THING_TYPE_NAME as THING_TYPE_NAME_PATTERN, policyDocumentSchema, thingTypePropertiesSchema } from '../registry/index.js';
 import { DEFAULT_SQL_VERSION, SQL_VERSIONS } from '../rules/index.js';
 import type { ActionSpec, RuleTestExpectation, RuleTestSpec, ThingTypeSpec } from './types.js';
@@ -310,6 +311,26 @@ const certificateSchema = z
     });
   });
 
+/** A policy document: a map in the file, or its JSON text (as SNS's attributes are strings). */
+const policyDocument = (what: string) =>
+  z.union([z.record(z.string(), z.unknown()), z.string()], { error: `${what} must be a map (or its JSON text)` });
+
+/**
+ * A topic's subscription. The attributes are SNS's (Subscribe's Attributes);
+ * notify checks their content in validate.ts (`validateSubscriptionInput`),
+ * so a stack file gets the same errors as the API, at the field's line.
+ */
+const subscriptionSchema = z
+  .object({
+    protocol: z.enum(PROTOCOLS, { error: `protocol must be one of ${PROTOCOLS.join(', ')}` }),
+    endpoint: nonEmpty,
+    filterPolicy: policyDocument('filterPolicy').optional(),
+    filterPolicyScope: z.enum(FILTER_POLICY_SCOPES, { error: `filterPolicyScope must be ${FILTER_POLICY_SCOPES.join(' or ')}` }).optional(),
+    rawMessageDelivery: z.boolean({ error: 'rawMessageDelivery must be true or false' }).optional(),
+    deliveryPolicy: policyDocument('deliveryPolicy').optional(),
+  })
+  .strict();
+
 const scalarDefault = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
 export const parameterSchema = z.object({ description: z.string().optional(), default: scalarDefault.optional() }).strict();
@@ -327,9 +348,7 @@ export const stackSchema = z
         z
           .object({
             displayName: z.string().max(100).optional(),
-            subscriptions: z
-              .array(z.object({ protocol: z.enum(['email'], { error: "protocol must be 'email'" }), endpoint: nonEmpty }).strict())
-              .default([]),
+            subscriptions: z.array(subscriptionSchema).default([]),
           })
           .strict(),
       )

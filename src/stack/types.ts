@@ -24,12 +24,20 @@ export interface TopicSpec {
   displayName?: string;
 }
 
-/** Only `email` for now; `email-json`, `http(s)` and `function` join this union later. */
-export type SubscriptionProtocol = 'email';
+/** notify's protocols (`PROTOCOLS`). */
+export type SubscriptionProtocol = 'email' | 'email-json' | 'http' | 'https' | 'function' | 'mqtt';
 
 export interface SubscriptionSpec {
   protocol: SubscriptionProtocol;
+  /** As written in the file (the subscription's name in the plan); notify normalizes it. */
   endpoint: string;
+  /** SNS's FilterPolicy: a map, or its JSON text. */
+  filterPolicy?: Record<string, unknown> | string;
+  filterPolicyScope?: 'MessageAttributes' | 'MessageBody';
+  /** http/https only. */
+  rawMessageDelivery?: boolean;
+  /** SNS's DeliveryPolicy (`{ healthyRetryPolicy: {...} }`): a map, or its JSON text. */
+  deliveryPolicy?: Record<string, unknown> | string;
 }
 
 /** A subscription as a stack resource: it belongs to one topic. */

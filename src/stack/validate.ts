@@ -6,6 +6,7 @@
  * elsewhere when the caller says so).
  */
 import { isSluiceError, SluiceError, type ErrorPlace } from '../core/index.js';
+import { validateSubscriptionInput, type SubscribeInput } from '../notify/index.js';
 import { compileRule, compileTemplate, lambdaTargets, validateTopicName, type CompiledRule } from '../rules/index.js';
 import { didYouMean } from './suggest.js';
 import type { ParsedStackFile } from './schema.js';
@@ -68,7 +69,53 @@ export function validateStack(stack: ParsedStackFile, locator: StackLocator, ext
   }
   const thing = stack.simulator?.thing;
   if (thing !== undefined) reference('thing', thing, stack.things, ['simulator', 'thing']);
+  for (const [topic, { subscriptions }] of Object.entries(stack.topics)) {
+    const seen = new Map<string, number>();
+    subscriptions.forEach((subscription, i) => {
+      const path = ['topics', topic, 'subscriptions', i];
+      const endpoint = validateSubscription(subscription as SubscribeInput, path, locator);
+      const key = `${subscription.protocol}:${endpoint}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        throw new SluiceError('SLUICE_ERR_STACK_INVALID', `subscription ${subscription.protocol} ${endpoint} is listed twice (also subscriptions[${first}])`, { place: locator.place([...path, 'endpoint']) });
+      }
+      seen.set(key, i);
+      // A function subscription's function must exist, as a function action's must.
+      if (subscription.protocol === 'function') reference('function', endpoint, stack.functions, [...path, 'endpoint']);
+    });
+  }
   return references;
+}
+
+/**
+ * notify's own checks of a subscription (endpoint per protocol, filter and
+ * delivery policies, raw delivery), at the line of the field they are about;
+ * inside a filter policy written as a map, at the offending entry. Returns
+ * the normalized endpoint.
+ */
+function validateSubscription(subscription: SubscribeInput, path: FieldPath, locator: StackLocator): string {
+  try {
+    return validateSubscriptionInput(subscription);
+  } catch (error) {
+    if (!isSluiceError(error)) throw error;
+    const field = fieldSegments(error.place?.field ?? '');
+    const root = field[0];
+    const inFile = typeof root === 'string' && Object.hasOwn(subscription, root) ? field : [];
+    throw new SluiceError('SLUICE_ERR_STACK_INVALID', error.message, { place: locator.place([...path, ...inFile]), cause: error });
+  }
+}
+
+/** `filterPolicy.price[0]["a b"]` → ['filterPolicy', 'price', 0, 'a b']. */
+function fieldSegments(field: string): Array<string | number> {
+  const segments: Array<string | number> = [];
+  const pattern = /^([^.[\]]+)|\.([^.[\]]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/gy;
+  for (let match = pattern.exec(field); match; match = pattern.exec(field)) {
+    if (match[1] !== undefined) segments.push(match[1]);
+    else if (match[2] !== undefined) segments.push(match[2]);
+    else if (match[3] !== undefined) segments.push(Number(match[3]));
+    else if (match[4] !== undefined) segments.push(JSON.parse(match[4]) as string);
+  }
+  return segments;
 }
 
 /** How errors name a kind of resource: `thing type`, not `thingType`. */
