@@ -3,16 +3,18 @@ import { z } from 'zod';
 import { SluiceError } from '../core/index.js';
 import type { ApiDeps } from './deps.js';
 import { registryRoutes } from './routes-registry.js';
+import { topicRoutes } from './routes-topics.js';
 
 const invokeBody = z.unknown();
 const INVOCATION_TYPES = ['RequestResponse', 'Event', 'DryRun'] as const;
 const invokeQuery = z.object({ invocationType: z.enum(INVOCATION_TYPES).optional() }).strict();
 const invokeHeader = z.enum(INVOCATION_TYPES).optional();
 
-/** Read access to what stacks deployed, synchronous function invokes, and the device registry. */
+/** Read access to what stacks deployed, synchronous function invokes, the device registry, and notification topics and subscriptions. */
 export async function resourceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   app.get('/api/v1/rules', async () => ({ rules: deps.rules.list() }));
   await registryRoutes(app, deps);
+  await topicRoutes(app, deps);
 
   app.get('/api/v1/functions', async () => ({ functions: deps.functions.list() }));
   app.get('/api/v1/functions/:name', async (request) => {
