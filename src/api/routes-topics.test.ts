@@ -207,3 +207,23 @@ test('confirmationToken takes a bare token, the last segment of a link, or an SN
   assert.equal(confirmationToken('https://sns.local/?Action=ConfirmSubscription&TopicArn=arn:x&Token=t0k'), 't0k');
   assert.equal(confirmationToken('/notify/confirm/abc'), 'abc');
 });
+
+test('alert hygiene: dedupe on a topic and a subscription is taken, shown, cleared with null; bad ones are 400s naming the field', async () => {
+  const dedupe = { key: '${regex:device name (\\S+)}', window: '15m', digest: true };
+  const topic = await call<{ dedupe?: unknown }>('POST', '/api/v1/topics', { name: 'hygiene', dedupe });
+  assert.equal(topic.status, 201, JSON.stringify(topic.body));
+  assert.deepEqual(topic.body.dedupe, dedupe);
+  assert.deepEqual((await call<{ dedupe?: unknown }>('GET', '/api/v1/topics/hygiene', undefined, reader)).body.dedupe, dedupe);
+  const badTopic = await call<ErrorBody>('POST', '/api/v1/topics', { name: 'hygiene', dedupe: { key: '${subject}', window: '8d' } });
+  assert.equal(badTopic.status, 400);
+  assert.equal(badTopic.body.error.place?.field, 'dedupe.window');
+  assert.equal((await call<{ dedupe?: unknown }>('POST', '/api/v1/topics', { name: 'hygiene', dedupe: null })).body.dedupe, undefined);
+
+  const sub = await call<Sub & { dedupe?: unknown }>('POST', '/api/v1/topics/hygiene/subscriptions', { protocol: 'mqtt', endpoint: 'alerts/hygiene', dedupe: { key: '${json.device}', window: '1h' } });
+  assert.equal(sub.status, 201, JSON.stringify(sub.body));
+  assert.deepEqual(sub.body.dedupe, { key: '${json.device}', window: '1h' });
+  const badSub = await call<ErrorBody>('POST', '/api/v1/topics/hygiene/subscriptions', { protocol: 'mqtt', endpoint: 'alerts/other', dedupe: { key: '${json.}', window: '1h' } });
+  assert.equal(badSub.status, 400);
+  assert.equal(badSub.body.error.code, 'SLUICE_ERR_SUBSCRIPTION_INVALID');
+  assert.equal(badSub.body.error.place?.field, 'dedupe.key');
+});

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SluiceError } from '../core/index.js';
-import type { SubscribeInput, Topic } from '../notify/index.js';
+import type { CreateTopicOptions, SubscribeInput, Topic } from '../notify/index.js';
 import type { ApiDeps } from './deps.js';
 
 const topicParams = z.object({ name: z.string().min(1).max(512) });
@@ -12,6 +12,8 @@ const createTopicBody = z
   .object({
     name: z.string({ message: 'required: the topic name' }),
     displayName: z.string().optional(),
+    // Alert hygiene: `{ key, window, digest? }`, or null to clear it. The service checks it (naming `dedupe.<field>`).
+    dedupe: z.unknown().optional(),
   })
   .strict();
 
@@ -32,6 +34,8 @@ const subscribeBody = z
     filterPolicyScope: z.enum(['MessageAttributes', 'MessageBody']).optional(),
     // SNS attribute values are strings: "true" and "false" are taken too.
     rawMessageDelivery: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+    // Alert hygiene: `{ key, window, digest? }`; checked by the service (SLUICE_ERR_SUBSCRIPTION_INVALID naming `dedupe.<field>`).
+    dedupe: z.unknown().optional(),
   })
   .strict();
 
@@ -99,7 +103,10 @@ export async function topicRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
   app.post('/api/v1/topics', async (request, reply) => {
     const body = createTopicBody.parse(request.body ?? {});
     const existed = await topicExists(deps, body.name);
-    const topic = await notify.createTopic(body.name, body.displayName !== undefined ? { displayName: body.displayName } : {});
+    const topic = await notify.createTopic(body.name, {
+      ...(body.displayName !== undefined ? { displayName: body.displayName } : {}),
+      ...(body.dedupe !== undefined ? { dedupe: body.dedupe as CreateTopicOptions['dedupe'] } : {}),
+    });
     reply.status(existed ? 200 : 201);
     return topic;
   });
@@ -130,6 +137,7 @@ export async function topicRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       ...(body.filterPolicy !== undefined ? { filterPolicy: body.filterPolicy } : {}),
       ...(body.filterPolicyScope !== undefined ? { filterPolicyScope: body.filterPolicyScope } : {}),
       ...(body.rawMessageDelivery !== undefined ? { rawMessageDelivery: body.rawMessageDelivery } : {}),
+      ...(body.dedupe !== undefined ? { dedupe: body.dedupe as SubscribeInput['dedupe'] } : {}),
     } satisfies SubscribeInput;
     const subscription = await notify.subscribe(name, input);
     reply.status(before.has(subscription.id) ? 200 : 201);

@@ -293,6 +293,9 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     for (const request of stackRequests) await stacks.deploy(request);
     // Jobs left queued by the last run (a crash, a stop) resume once rules and functions are back.
     await executor.start();
+    // Alert hygiene: open dedupe windows are scheduled again and digests of those that ended meanwhile queued (the outbox is ready).
+    await notify.resumeAlertHygiene();
+    cleanups.push(async () => notify.closeAlertHygiene());
     // Delivery and message records of notifications are kept 7 days, then pruned (hourly, and once now).
     let pruning: Promise<unknown> = Promise.resolve();
     const prune = (): void => {

@@ -43,7 +43,8 @@ export function createStackTarget(deps: StackTargetDeps): StackTarget {
       return (await deps.objects.bucketExists(name)) ? deps.objects.isBucketEmpty(name) : true;
     },
     async putTopic(name, spec: TopicSpec) {
-      await deps.notify.createTopic(name, spec.displayName ? { displayName: spec.displayName } : {});
+      // The stack says whether the topic has a dedupe window: left out clears the one it had.
+      await deps.notify.createTopic(name, { ...(spec.displayName ? { displayName: spec.displayName } : {}), dedupe: spec.dedupe ?? null });
     },
     async deleteTopic(name) {
       await deps.notify.deleteTopic(name);
@@ -57,6 +58,7 @@ export function createStackTarget(deps: StackTargetDeps): StackTarget {
         ...(spec.filterPolicyScope !== undefined ? { filterPolicyScope: spec.filterPolicyScope } : {}),
         ...(spec.rawMessageDelivery !== undefined ? { rawMessageDelivery: spec.rawMessageDelivery } : {}),
         ...(spec.deliveryPolicy !== undefined ? { deliveryPolicy: spec.deliveryPolicy as SubscribeInput['deliveryPolicy'] } : {}),
+        ...(spec.dedupe !== undefined ? { dedupe: spec.dedupe } : {}),
       };
       await deps.notify.subscribe(topicName, input, { replaceAttributes: true });
     },

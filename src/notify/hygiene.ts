@@ -30,6 +30,9 @@
  *   `notify.hygiene`), so a restart neither lets a flood through (a window
  *   stays closed) nor loses a digest: {@link AlertGate.resume} schedules the
  *   open windows and delivers the digests of those that ended meanwhile.
+ * - A notification that carries an `id` (a caller's message id) and repeats
+ *   the one that opened its window is let through (`send`), not suppressed as
+ *   a repeat of itself: a retried publish still gets out.
  * - Digests are delivered at least once: `onDigest` first, then the pending
  *   digest is deleted; a failing `onDigest` is logged and retried every
  *   {@link DIGEST_RETRY_MS}. A crash in between repeats a digest, never loses one.
@@ -99,6 +102,12 @@ export interface HygieneAttributeValue {
 /** What a key template looks at; a `PublishInput` fits. */
 export interface HygieneNotification {
   message: string;
+  /**
+   * The notification's id (a message id), if it has a stable one: a repeat of
+   * the id that opened a window (a retried publish) is let through again, not
+   * suppressed as a duplicate of itself.
+   */
+  id?: string;
   subject?: string;
   messageAttributes?: Record<string, HygieneAttributeValue>;
 }
@@ -593,6 +602,8 @@ interface WindowDoc {
   windowStart: number;
   windowEnd: number;
   subject?: string;
+  /** The id of the notification that opened the window, when it had one. */
+  openedBy?: string;
   suppressedCount: number;
   firstSuppressedAt?: number;
   lastSuppressedAt?: number;
@@ -652,6 +663,7 @@ export class AlertGate {
       const existing = await this.collection.get(id);
       if (existing?.kind === 'window' && now < existing.windowEnd) {
         this.windowEnds.set(id, existing.windowEnd);
+        if (notification.id !== undefined && existing.openedBy === notification.id) return 'send';
         if (policy.digest) {
           existing.suppressedCount += 1;
           existing.firstSuppressedAt ??= now;
@@ -675,6 +687,7 @@ export class AlertGate {
         samples: [],
       };
       if (notification.subject !== undefined) opened.subject = notification.subject;
+      if (notification.id !== undefined) opened.openedBy = notification.id;
       await this.collection.put(id, opened);
       this.windowEnds.set(id, opened.windowEnd);
       return 'send';

@@ -3,12 +3,16 @@ export { NotificationService, DELIVERY_RECORD_RETENTION_MS, type NotificationSer
 export {
   PROTOCOLS, MESSAGE_ATTRIBUTE_DATA_TYPES,
   type Protocol, type Topic, type Subscription, type SubscriptionStatus, type SubscribeInput, type SubscribeOptions,
-  type SubscriptionAttributesInput, type ConfirmOptions, type FilterPolicyScope,
+  type SubscriptionAttributesInput, type ConfirmOptions, type CreateTopicOptions, type FilterPolicyScope,
   type PublishInput, type PublishResult, type Delivery, type MessageAttributes, type PublishMessageAttributes, type MessageAttributeDataType,
   type DeliveryStatus, type DeliveryState, type MessageStatus,
 } from './types.js';
 export { validateSubscriptionInput, HTTP_PROTOCOLS, MIN_HMAC_SECRET_CHARS, MAX_HMAC_SECRET_CHARS } from './subscription-attributes.js';
 export { MAX_MESSAGE_ATTRIBUTES, parseMessageAttributes } from './message-attributes.js';
+export {
+  AlertGate, alertHygieneConfigSchema, parseAlertHygieneConfig, formatDigest, HYGIENE_COLLECTION,
+  type AlertHygieneConfig, type AlertHygienePolicy, type Digest, type HygieneTimers,
+} from './hygiene.js';
 export { FILTER_POLICY_SCOPES, parseFilterPolicy, type FilterPolicy } from './filter-policy.js';
 export { NotificationSigner, SIGNING_CERT_PATH, HMAC_SIGNATURE_HEADER, verifyHmacSignature, type NotificationSignerOptions } from './signing.js';
 export type { EnvelopeSigner, SignatureVersion } from './sns-envelope.js';

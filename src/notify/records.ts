@@ -118,6 +118,7 @@ export function toSubscription(record: SubscriptionRecord): Subscription {
     ...(record.filterPolicy !== undefined ? { filterPolicy: record.filterPolicy, filterPolicyScope: record.filterPolicyScope ?? 'MessageAttributes' } : {}),
     ...(record.rawMessageDelivery !== undefined ? { rawMessageDelivery: record.rawMessageDelivery } : {}),
     ...(record.hmacSecret !== undefined ? { hmacSecretSet: true } : {}),
+    ...(record.dedupe !== undefined ? { dedupe: record.dedupe } : {}),
     ...(record.authenticateOnUnsubscribe === true ? { authenticateOnUnsubscribe: true } : {}),
     ...(record.confirmationError !== undefined && record.status === 'pending' ? { confirmationError: record.confirmationError } : {}),
   };

@@ -1,9 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { Agent } from 'node:http';
 import {
   SluiceError, errorMessage, newId, systemClock, topicArn, topicNameFromArnOrName,
   type Clock, type Logger, type StateStore,
 } from '../core/index.js';
 import type { FilterPolicy, FilterableMessage } from './filter-policy.js';
+import {
+  AlertGate, formatDigest, parseAlertHygieneConfig, type Digest, type HygieneNotification, type HygieneTimers,
+} from './hygiene.js';
 import { checkTotalSize, filterableAttributes, parseMessageAttributes } from './message-attributes.js';
 import { messageSelector } from './message-structure.js';
 import {
@@ -28,7 +32,7 @@ import {
 import { CONFIRM_TOKEN_TTL_MS, LinkTokens, tokenInvalid, type ResolvedToken } from './tokens.js';
 import type { MailTransport } from './transport/port.js';
 import {
-  PROTOCOLS, type ConfirmOptions, type Delivery, type DeliveryState, type MessageAttributes, type MessageStatus, type Protocol,
+  PROTOCOLS, type ConfirmOptions, type CreateTopicOptions, type Delivery, type DeliveryState, type MessageAttributes, type MessageStatus, type Protocol,
   type PublishInput, type PublishResult, type SubscribeInput, type SubscribeOptions, type Subscription,
   type SubscriptionAttributesInput, type Topic,
 } from './types.js';
@@ -65,6 +69,11 @@ export interface NotificationServiceOptions {
   mqtt?: NotificationMqttPublisher;
   /** http/https: per-attempt timeout (default 15 s) and the agent requests go through (e.g. trusting a private CA). */
   http?: { timeoutMs?: number; agent?: Agent };
+  /**
+   * Alert hygiene's timer (ends windows, sends digests): default an unref'd
+   * setTimeout; `null` for none (tests call `tickAlertHygiene()`).
+   */
+  hygieneTimers?: HygieneTimers | null;
 }
 
 /** What a protocol needs that the options did not give, for the error when it is missing. */
@@ -114,6 +123,8 @@ export class NotificationService {
   readonly #filters = new Map<string, FilterPolicy>();
   /** UnsubscribeConfirmations in flight (best effort, not awaited by unsubscribe). */
   readonly #background = new Set<Promise<void>>();
+  /** Alert hygiene: the `dedupe` windows of topics (scope `topic:<name>`) and subscriptions (`subscription:<id>`). */
+  readonly #gate: AlertGate;
 
   constructor(options: NotificationServiceOptions) {
     this.#records = openCollections(options.state);
@@ -123,6 +134,32 @@ export class NotificationService {
     this.#publicUrl = normalizePublicUrl(options.publicUrl);
     this.#logger = options.logger;
     this.#outbox = options.outbox;
+    this.#gate = new AlertGate({
+      state: options.state,
+      clock: this.#clock,
+      logger: options.logger,
+      onDigest: (digest) => this.#sendDigest(digest),
+      ...(options.hygieneTimers !== undefined ? { timers: options.hygieneTimers } : {}),
+    });
+  }
+
+  /**
+   * Alert hygiene after a (re)start: schedules the `dedupe` windows still
+   * open and sends the digests of those that ended while the server was down.
+   * Call once the outbox is plugged in (digests are queued there).
+   */
+  async resumeAlertHygiene(): Promise<void> {
+    await this.#gate.resume();
+  }
+
+  /** Ends the `dedupe` windows due by now and sends their digests (what the timer does; tests call it). */
+  async tickAlertHygiene(): Promise<void> {
+    await this.#gate.tick();
+  }
+
+  /** Stops alert hygiene's timer; open windows and pending digests stay stored for the next `resumeAlertHygiene()`. */
+  closeAlertHygiene(): void {
+    this.#gate.close();
   }
 
   /** Plugs in the durable outbox; from then on `publish` queues instead of delivering inline. */
@@ -132,16 +169,23 @@ export class NotificationService {
 
   // ---- topics ----
 
-  /** Idempotent (SNS CreateTopic); a given displayName replaces the stored one. */
-  async createTopic(name: string, options: { displayName?: string } = {}): Promise<Topic> {
+  /**
+   * Idempotent (SNS CreateTopic); a given displayName replaces the stored
+   * one, and so does a given `dedupe` (alert hygiene; `null` clears it).
+   */
+  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<Topic> {
     validateTopicName(name);
     if (options.displayName !== undefined) validateDisplayName(options.displayName);
+    const dedupe = options.dedupe === undefined || options.dedupe === null ? options.dedupe : parseAlertHygieneConfig(options.dedupe, 'dedupe').config;
     return this.#exclusive(async () => {
       const existing = await this.#records.topics.get(name);
-      if (existing && (options.displayName === undefined || options.displayName === existing.displayName)) return existing;
+      const sameDedupe = dedupe === undefined || JSON.stringify(dedupe ?? undefined) === JSON.stringify(existing?.dedupe);
+      if (existing && (options.displayName === undefined || options.displayName === existing.displayName) && sameDedupe) return existing;
       const topic: Topic = existing
-        ? { ...existing, displayName: options.displayName }
+        ? { ...existing, ...(options.displayName !== undefined ? { displayName: options.displayName } : {}) }
         : { name, arn: topicArn(name), ...(options.displayName !== undefined ? { displayName: options.displayName } : {}), createdAt: this.#now() };
+      if (dedupe === null) delete topic.dedupe;
+      else if (dedupe !== undefined) topic.dedupe = dedupe;
       await this.#records.topics.put(name, topic);
       this.#logger.info({ topic: name }, existing ? 'topic updated' : 'topic created');
       return topic;
@@ -377,6 +421,14 @@ export class NotificationService {
    *
    * Without one: delivers inline, once. One subscriber's failure is recorded
    * and logged and does not stop the others.
+   *
+   * Alert hygiene (`dedupe`, not in SNS): a topic's window is checked once,
+   * after the filter policies and only if some confirmed subscription would
+   * get the message; when it holds the message back nothing is queued
+   * (`suppressed: true`, no deliveries, no message record). Then each
+   * subscription with its own window; those it holds back are counted in
+   * `suppressedSubscriptions`. Digests of what was held back are sent by
+   * `#sendDigest`, past the filter policies and the windows.
    */
   async publish(input: PublishInput): Promise<PublishResult> {
     validateMessage(input.message);
@@ -385,14 +437,21 @@ export class NotificationService {
     checkTotalSize(Buffer.byteLength(input.message, 'utf8'), bytes);
     const select = messageSelector(input.message, input.messageStructure);
     const topic = await this.getTopic(input.topic);
-    const confirmed = (await this.#subscriptionsOf(topic.name)).filter((s) => s.status === 'confirmed').sort(byCreation);
     const messageId = input.messageId ?? newId();
     const timestamp = this.#clock.now();
+    const hygiene = (message: string): HygieneNotification => ({
+      message,
+      // Only a caller's id is stable: a retried publish with it is not held back as a repeat of itself.
+      ...(input.messageId !== undefined ? { id: input.messageId } : {}),
+      ...(input.subject !== undefined ? { subject: input.subject } : {}),
+      ...(input.messageAttributes !== undefined ? { messageAttributes: input.messageAttributes } : {}),
+    });
+    const confirmed = (await this.#subscriptionsOf(topic.name)).filter((s) => s.status === 'confirmed').sort(byCreation);
     const hasAttributes = Object.keys(attributes).length > 0;
     // One FilterableMessage per distinct body: the filter code caches its parse per object.
     const filterable = new Map<string, FilterableMessage>();
     const filterAttributes = filterableAttributes(attributes);
-    const targets: PublishTarget[] = [];
+    const matching: Array<{ record: SubscriptionRecord; message: string }> = [];
     let filtered = 0;
     for (const record of confirmed) {
       const message = select(record.protocol);
@@ -404,6 +463,25 @@ export class NotificationService {
           continue;
         }
       }
+      matching.push({ record, message });
+    }
+    // The topic's window is consulted only for a message someone would get: one that reaches nobody
+    // (no confirmed subscriber yet, or all filtered out) does not open a window that would hold back the first real alert.
+    if (topic.dedupe !== undefined && matching.length > 0) {
+      // With MessageStructure json, the key looks at the default message.
+      const verdict = await this.#admit(`topic:${topic.name}`, topic.dedupe, hygiene(input.messageStructure === 'json' ? defaultMessage(input.message) : input.message));
+      if (verdict === 'suppressed') {
+        this.#logger.info({ topic: topic.name, messageId }, 'message held back by the topic\'s dedupe window');
+        return { messageId, deliveries: [], filtered, suppressed: true };
+      }
+    }
+    const targets: PublishTarget[] = [];
+    let suppressed = 0;
+    for (const { record, message } of matching) {
+      if (record.dedupe !== undefined && (await this.#admit(`subscription:${record.id}`, record.dedupe, hygiene(message))) === 'suppressed') {
+        suppressed += 1;
+        continue;
+      }
       targets.push({
         record,
         notification: {
@@ -413,7 +491,8 @@ export class NotificationService {
         },
       });
     }
-    if (this.#outbox) return this.#publishToOutbox(this.#outbox, topic, targets, { messageId, timestamp, filtered }, input);
+    const held = suppressed > 0 ? { suppressedSubscriptions: suppressed } : {};
+    if (this.#outbox) return { ...(await this.#publishToOutbox(this.#outbox, topic, targets, { messageId, timestamp, filtered }, input)), ...held };
     const deliveries = await mapLimit(targets, PUBLISH_CONCURRENCY, async ({ record, notification }): Promise<Delivery> => {
       const base = { subscriptionId: record.id, endpoint: record.endpoint };
       const deliveryKey = deliveryId(messageId, record.id);
@@ -431,8 +510,73 @@ export class NotificationService {
       }
     });
     const failed = deliveries.filter((d) => d.status === 'failed').length;
-    this.#logger.info({ topic: topic.name, messageId, sent: deliveries.length - failed, failed, filtered }, 'message published');
-    return { messageId, deliveries, filtered };
+    this.#logger.info({ topic: topic.name, messageId, sent: deliveries.length - failed, failed, filtered, ...held }, 'message published');
+    return { messageId, deliveries, filtered, ...held };
+  }
+
+  /** The gate's verdict; a stored `dedupe` that no longer compiles lets everything through (logged). */
+  async #admit(scope: string, config: NonNullable<Topic['dedupe']>, notification: HygieneNotification): Promise<'send' | 'suppressed'> {
+    try {
+      return await this.#gate.admit(scope, config, notification);
+    } catch (error) {
+      this.#logger.error({ scope, err: errorMessage(error) }, 'alert hygiene: the dedupe check failed; the message is sent');
+      return 'send';
+    }
+  }
+
+  /**
+   * The AlertGate's `onDigest`: the digest (`formatDigest`) as a notification
+   * to the scope's targets, not through the gate again and past filter
+   * policies: a topic's digest to every confirmed subscription of the topic,
+   * a subscription's to that subscription. Its message id is derived from the
+   * window, so a digest sent again (at least once) is a `duplicate` where it
+   * was delivered. A topic or subscription deleted meanwhile gets nothing.
+   */
+  async #sendDigest(digest: Digest): Promise<void> {
+    const { subject, message } = formatDigest(digest);
+    let topicName: string;
+    let records: SubscriptionRecord[];
+    if (digest.scope.startsWith('topic:')) {
+      topicName = digest.scope.slice('topic:'.length);
+      records = (await this.#subscriptionsOf(topicName)).filter((s) => s.status === 'confirmed').sort(byCreation);
+    } else if (digest.scope.startsWith('subscription:')) {
+      const record = await this.#records.subscriptions.get(digest.scope.slice('subscription:'.length));
+      if (!record || record.status !== 'confirmed') {
+        this.#logger.info({ scope: digest.scope }, 'alert hygiene: digest dropped, the subscription is gone');
+        return;
+      }
+      topicName = record.topicName;
+      records = [record];
+    } else {
+      this.#logger.warn({ scope: digest.scope }, 'alert hygiene: digest of an unknown scope dropped');
+      return;
+    }
+    const topic = await this.#records.topics.get(topicName);
+    if (!topic) {
+      this.#logger.info({ scope: digest.scope }, 'alert hygiene: digest dropped, the topic is gone');
+      return;
+    }
+    const messageId = digestMessageId(digest);
+    const timestamp = this.#clock.now();
+    const targets: PublishTarget[] = records.map((record) => ({ record, notification: { messageId, message, subject, timestamp } }));
+    if (this.#outbox) {
+      await this.#publishToOutbox(this.#outbox, topic, targets, { messageId, timestamp, filtered: 0 }, { topic: topic.name, message, subject, messageId });
+      return;
+    }
+    const failures: string[] = [];
+    for (const { record, notification } of targets) {
+      const key = deliveryId(messageId, record.id);
+      if (isDelivered(await this.#records.deliveries.get(key))) continue;
+      try {
+        await this.#driver(record.protocol).deliver(this.#notificationFor(topic, record, notification));
+        await this.#records.deliveries.put(key, { messageId, subscriptionId: record.id, deliveredAt: this.#clock.now(), status: 'delivered' });
+      } catch (error) {
+        failures.push(`${record.id}: ${errorMessage(error)}`);
+      }
+    }
+    // The gate tries again later; the deliveries recorded above are not repeated.
+    if (failures.length > 0) throw new Error(`digest not delivered to ${failures.join('; ')}`);
+    this.#logger.info({ topic: topic.name, scope: digest.scope, messageId, sent: targets.length }, 'alert hygiene: digest sent');
   }
 
   async #publishToOutbox(
@@ -831,4 +975,16 @@ function isDelivered(record: DeliveryRecord | undefined): boolean {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** With MessageStructure json, the `default` message (already checked by `messageSelector`). */
+function defaultMessage(message: string): string {
+  const parsed = JSON.parse(message) as { default?: unknown };
+  return typeof parsed.default === 'string' ? parsed.default : message;
+}
+
+/** A UUID-shaped message id derived from the digest's window: the same digest sent twice has the same id. */
+function digestMessageId(digest: Digest): string {
+  const hex = createHash('sha256').update(JSON.stringify(['digest', digest.scope, digest.key, digest.windowStart, digest.windowEnd])).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,22 +1,24 @@
 /**
  * Subscription attributes (SNS's Subscribe `Attributes` and
  * SetSubscriptionAttributes): DeliveryPolicy, FilterPolicy,
- * FilterPolicyScope, RawMessageDelivery, and Sluice's hmacSecret. Checked
+ * FilterPolicyScope, RawMessageDelivery, and Sluice's hmacSecret and dedupe
+ * (alert hygiene, `hygiene.ts`). Checked
  * here, pure, so the service and stack files give the same errors
  * (SLUICE_ERR_SUBSCRIPTION_INVALID naming the field, e.g.
  * `filterPolicy.price[0].numeric[1]: ...`).
  */
 import { SluiceError, isSluiceError } from '../core/index.js';
 import { FILTER_POLICY_SCOPES, parseFilterPolicy, type FilterPolicy } from './filter-policy.js';
+import { parseAlertHygieneConfig, type AlertHygieneConfig } from './hygiene.js';
 import { parseDeliveryPolicy } from './outbox-policy.js';
 import { ENDPOINT_NORMALIZERS } from './protocols/endpoints.js';
 import type { SubscriptionRecord } from './records.js';
 import { PROTOCOLS, type FilterPolicyScope, type Protocol, type SubscribeInput, type SubscriptionAttributesInput } from './types.js';
 
 /** The stored attribute fields of a subscription. */
-export type AttributeFields = Pick<SubscriptionRecord, 'deliveryPolicy' | 'filterPolicy' | 'filterPolicyScope' | 'rawMessageDelivery' | 'hmacSecret'>;
+export type AttributeFields = Pick<SubscriptionRecord, 'deliveryPolicy' | 'filterPolicy' | 'filterPolicyScope' | 'rawMessageDelivery' | 'hmacSecret' | 'dedupe'>;
 
-const ATTRIBUTE_KEYS = ['deliveryPolicy', 'filterPolicy', 'filterPolicyScope', 'rawMessageDelivery', 'hmacSecret'] as const;
+const ATTRIBUTE_KEYS = ['deliveryPolicy', 'filterPolicy', 'filterPolicyScope', 'rawMessageDelivery', 'hmacSecret', 'dedupe'] as const;
 
 /** Protocols that take `rawMessageDelivery` and `hmacSecret`. */
 export const HTTP_PROTOCOLS: ReadonlySet<Protocol> = new Set(['http', 'https']);
@@ -59,6 +61,9 @@ export function applyAttributes(protocol: Protocol, current: AttributeFields, ch
     if (!HTTP_PROTOCOLS.has(protocol)) throw invalid('hmacSecret', `only http and https subscriptions are signed with an HMAC secret, not ${protocol}`);
     next.hmacSecret = checkHmacSecret(change.hmacSecret);
   }
+
+  if (change.dedupe === null) delete next.dedupe;
+  else if (change.dedupe !== undefined) next.dedupe = checkDedupe(change.dedupe);
 
   if (change.filterPolicy === null) {
     delete next.filterPolicy;
@@ -104,6 +109,7 @@ export function attributesOf(input: SubscribeInput): SubscriptionAttributesInput
   if (input.filterPolicyScope !== undefined) change.filterPolicyScope = input.filterPolicyScope;
   if (input.rawMessageDelivery !== undefined) change.rawMessageDelivery = input.rawMessageDelivery;
   if (input.hmacSecret !== undefined) change.hmacSecret = input.hmacSecret;
+  if (input.dedupe !== undefined) change.dedupe = input.dedupe;
   return change;
 }
 
@@ -137,6 +143,16 @@ function booleanAttribute(field: string, value: unknown): boolean {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   throw invalid(field, `must be true or false, got ${JSON.stringify(value)}`);
+}
+
+/** A `dedupe` block, checked (SLUICE_ERR_SUBSCRIPTION_INVALID naming the field, e.g. `dedupe.window`). */
+function checkDedupe(value: unknown): AlertHygieneConfig {
+  try {
+    return parseAlertHygieneConfig(value, 'dedupe').config;
+  } catch (error) {
+    if (!isSluiceError(error)) throw error;
+    throw new SluiceError('SLUICE_ERR_SUBSCRIPTION_INVALID', error.message, { place: { field: error.place?.field ?? 'dedupe' }, cause: error });
+  }
 }
 
 function checkHmacSecret(value: unknown): string {

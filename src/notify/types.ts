@@ -1,3 +1,4 @@
+import type { AlertHygieneConfig } from './hygiene.js';
 import type { DeliveryPolicy } from './outbox-policy.js';
 
 /**
@@ -18,8 +19,20 @@ export interface Topic {
   arn: string;
   /** SNS's DisplayName; also the default subject of its email notifications. */
   displayName?: string;
+  /**
+   * Alert hygiene (not in SNS): a de-duplication window over every message
+   * published to the topic, checked once per publish (`hygiene.ts`).
+   */
+  dedupe?: AlertHygieneConfig;
   /** ISO 8601. */
   createdAt: string;
+}
+
+/** `createTopic`'s options: a value replaces the stored one; `dedupe: null` clears it; left out keeps it. */
+export interface CreateTopicOptions {
+  displayName?: string;
+  /** Alert hygiene: `{ key, window, digest? }` (checked: SLUICE_ERR_REQUEST_INVALID naming `dedupe.<field>`). */
+  dedupe?: AlertHygieneConfig | null;
 }
 
 export type SubscriptionStatus = 'pending' | 'confirmed';
@@ -55,6 +68,8 @@ export interface Subscription {
   authenticateOnUnsubscribe?: boolean;
   /** Pending http/https subscriptions: why the last confirmation POST failed (`resendConfirmation` tries again). */
   confirmationError?: string;
+  /** Alert hygiene (not in SNS): a de-duplication window over the messages delivered to this subscription. */
+  dedupe?: AlertHygieneConfig;
 }
 
 export type FilterPolicyScope = 'MessageAttributes' | 'MessageBody';
@@ -80,6 +95,11 @@ export interface SubscribeInput {
    * the body>`. Stored, never shown.
    */
   hmacSecret?: string;
+  /**
+   * Alert hygiene (not in SNS): `{ key, window, digest? }`, a de-duplication
+   * window over the messages this subscription is sent (after its filter policy).
+   */
+  dedupe?: AlertHygieneConfig;
 }
 
 /** How `subscribe` treats an existing subscription (same topic, protocol and endpoint). */
@@ -102,6 +122,7 @@ export interface SubscriptionAttributesInput {
   filterPolicyScope?: FilterPolicyScope | null;
   rawMessageDelivery?: boolean | null;
   hmacSecret?: string | null;
+  dedupe?: AlertHygieneConfig | null;
 }
 
 /** `confirm(token, options)`: SNS's ConfirmSubscription parameters. */
@@ -172,6 +193,17 @@ export interface PublishResult {
    * delivery and, as in SNS, are not in `deliveries`; only counted here.
    */
   filtered: number;
+  /**
+   * Alert hygiene: `true` when the topic's `dedupe` window held the message
+   * back; then nothing was queued for anyone and `deliveries` is empty.
+   */
+  suppressed?: true;
+  /**
+   * Alert hygiene: confirmed subscriptions (whose filter policy matched) that
+   * their own `dedupe` window held the message back from; not in `deliveries`.
+   * Present only when more than 0.
+   */
+  suppressedSubscriptions?: number;
 }
 
 /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SluiceError, topicArn } from '../core/index.js';
+import { parseAlertHygieneConfig } from '../notify/index.js';
 import { parseStack } from './index.js';
 
 const REFERENCE = 'stacks/soil-moisture.yaml';
@@ -34,6 +35,25 @@ test('the reference stack parses into the AWS reference resources', () => {
   });
   assert.deepEqual(stack.externalReferences, []);
   assert.ok(Object.isFrozen(stack.rules));
+});
+
+test('a topic dedupe key with ${regex:...} survives stack substitution, its one backslash intact (single quotes)', () => {
+  const source = [
+    'stack: hygiene',
+    'topics:',
+    '  humidity-alerts:',
+    "    dedupe: { key: '${regex:device name (\\S+)}', window: 15m, digest: true }",
+    '    subscriptions:',
+    '      - protocol: email',
+    '        endpoint: ops@example.com',
+    "        dedupe: { key: '${json.device}', window: 1h }",
+  ].join('\n');
+  const stack = parseStack({ fileName: 'x.yaml', source }, {});
+  assert.deepEqual(stack.topics['humidity-alerts']?.dedupe, { key: '${regex:device name (\\S+)}', window: '15m', digest: true });
+  assert.deepEqual(stack.topics['humidity-alerts']?.subscriptions[0]?.dedupe, { key: '${json.device}', window: '1h' });
+  const policy = parseAlertHygieneConfig(stack.topics['humidity-alerts']?.dedupe);
+  assert.equal(policy.keyOf({ message: 'Humidity 32 under threshold for device name soilSensor2' }), 'soilSensor2');
+  assert.equal(policy.windowMs, 15 * 60_000);
 });
 
 test('--param overrides a default, and defaults fill the rest', () => {
@@ -140,6 +160,21 @@ const BAD: BadCase[] = [
     name: 'wrong type',
     source: ['stack: bad', 'functions:', '  f:', '    handler: ./f.ts', '    memorySize: big'],
     code: 'SLUICE_ERR_STACK_INVALID', line: 5, column: 17, field: 'functions.f.memorySize', message: /expected number, got string 'big'/,
+  },
+  {
+    name: 'topic dedupe: bad window',
+    source: ['stack: bad', 'topics:', '  alerts:', "    dedupe: { key: '${regex:device name (\\S+)}', window: 0s }"],
+    code: 'SLUICE_ERR_STACK_INVALID', line: 4, field: 'topics.alerts.dedupe.window', message: /too short/,
+  },
+  {
+    name: 'subscription dedupe: unknown placeholder in the key',
+    source: ['stack: bad', 'topics:', '  alerts:', '    subscriptions:', '      - protocol: email', '        endpoint: a@example.com', '        dedupe:', "          key: '${device}'", '          window: 15m'],
+    code: 'SLUICE_ERR_STACK_INVALID', line: 8, field: 'topics.alerts.subscriptions[0].dedupe.key', message: /unknown placeholder/,
+  },
+  {
+    name: 'dedupe: misspelt field',
+    source: ['stack: bad', 'topics:', '  alerts:', '    dedupe:', "      key: '${subject}'", '      window: 1h', '      digets: true'],
+    code: 'SLUICE_ERR_STACK_INVALID', line: 7, field: 'topics.alerts.dedupe.digets', message: /digets/,
   },
   {
     name: 'duration without unit',

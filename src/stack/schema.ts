@@ -4,7 +4,7 @@
  * Resource names follow the AWS naming rules of the resource they mirror.
  */
 import { z } from 'zod';
-import { FILTER_POLICY_SCOPES, PROTOCOLS } from '../notify/index.js';
+import { FILTER_POLICY_SCOPES, PROTOCOLS, alertHygieneConfigSchema } from '../notify/index.js';
 import { KEY_ALGORITHMS, THING_TYPE_NAME as THING_TYPE_NAME_PATTERN, policyDocumentSchema, thingTypePropertiesSchema } from '../registry/index.js';
 import { DEFAULT_SQL_VERSION, SQL_VERSIONS } from '../rules/index.js';
 import type { ActionSpec, RuleTestExpectation, RuleTestSpec, ThingTypeSpec } from './types.js';
@@ -328,6 +328,8 @@ const subscriptionSchema = z
     filterPolicyScope: z.enum(FILTER_POLICY_SCOPES, { error: `filterPolicyScope must be ${FILTER_POLICY_SCOPES.join(' or ')}` }).optional(),
     rawMessageDelivery: z.boolean({ error: 'rawMessageDelivery must be true or false' }).optional(),
     deliveryPolicy: policyDocument('deliveryPolicy').optional(),
+    /** Alert hygiene: this subscription's own de-duplication window (notify's `hygiene.ts`). */
+    dedupe: alertHygieneConfigSchema.optional(),
   })
   .strict();
 
@@ -348,6 +350,8 @@ export const stackSchema = z
         z
           .object({
             displayName: z.string().max(100).optional(),
+            /** Alert hygiene: a de-duplication window over every message published to the topic. */
+            dedupe: alertHygieneConfigSchema.optional(),
             subscriptions: z.array(subscriptionSchema).default([]),
           })
           .strict(),

@@ -20,8 +20,17 @@ export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 export type BucketSpec = Record<string, never>;
 
+/** Alert hygiene (notify's `AlertHygieneConfig`): `{ key: '${regex:device name (\S+)}', window: 15m, digest: true }`. */
+export interface DedupeSpec {
+  key: string;
+  window: string;
+  digest?: boolean;
+}
+
 export interface TopicSpec {
   displayName?: string;
+  /** Alert hygiene: one de-duplication window over every message published to the topic. */
+  dedupe?: DedupeSpec;
 }
 
 /** notify's protocols (`PROTOCOLS`). */
@@ -38,6 +47,8 @@ export interface SubscriptionSpec {
   rawMessageDelivery?: boolean;
   /** SNS's DeliveryPolicy (`{ healthyRetryPolicy: {...} }`): a map, or its JSON text. */
   deliveryPolicy?: Record<string, unknown> | string;
+  /** Alert hygiene: this subscription's own de-duplication window (after its filter policy). */
+  dedupe?: DedupeSpec;
 }
 
 /** A subscription as a stack resource: it belongs to one topic. */
