@@ -19,7 +19,6 @@ export type { EnvelopeSigner, SignatureVersion } from './sns-envelope.js';
 export type { NotificationFunctionInvoker, SnsLambdaEvent } from './protocols/function.js';
 export type { NotificationMqttPublisher } from './protocols/mqtt.js';
 export { HTTP_DELIVERY_TIMEOUT_MS } from './protocols/http.js';
-export { renderUnsubscribeProtectedPage } from './pages-protected.js';
 export {
   DeliveryError, deliveryId, httpStatusOutcome, isRetryableDeliveryError,
   type NotificationOutbox, type OutboxEntryState, type QueuedDelivery, type QueuedDeliveryOutcome, type QueuedNotification, type DeliveryRetry,
@@ -29,7 +28,7 @@ export {
   deliveryRetryFor, parseDeliveryPolicy,
   type BackoffFunction as DeliveryBackoffFunction, type DeliveryPolicy, type HealthyRetryPolicy,
 } from './outbox-policy.js';
-export { renderConfirmedPage, renderUnsubscribedPage, renderTokenErrorPage } from './pages.js';
+export { renderConfirmedPage, renderUnsubscribedPage, renderTokenErrorPage, renderUnsubscribeProtectedPage } from './pages.js';
 export type { MailMessage, MailTransport, MailboxEntry, ReadableMailTransport } from './transport/port.js';
 export { createSmtpTransport, type SmtpTransportOptions } from './transport/smtp.js';
 export { createMailboxTransport } from './transport/mailbox.js';

@@ -39,6 +39,19 @@ export function renderTokenErrorPage(err: unknown): string {
   ]);
 }
 
+/**
+ * The page an unsubscribe link shows for a subscription confirmed with
+ * AuthenticateOnUnsubscribe: the link does not remove it (SLUICE_ERR_FORBIDDEN
+ * from `unsubscribe`).
+ */
+export function renderUnsubscribeProtectedPage(detail: string): string {
+  return page('Unsubscribing needs authentication', [
+    '<h1>This link cannot unsubscribe you</h1>',
+    `<p>${escapeHtml(detail)}</p>`,
+    '<p>The subscription was confirmed with <code>AuthenticateOnUnsubscribe</code>: only the owner of the topic can remove it. Please ask them.</p>',
+  ]);
+}
+
 function page(title: string, body: string[]): string {
   return [
     '<!doctype html>',
