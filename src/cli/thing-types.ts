@@ -90,13 +90,10 @@ export function registerThingTypeCommands(program: Command, connection: () => Co
       }),
     );
 
-  types
+  withPropertyOptions(types
     .command('create')
     .description('create a thing type (an existing one with the same properties is left as it is; with other properties it is an error: use update)')
-    .argument('<name>', 'thing type name: 1-128 of A-Z a-z 0-9 : _ -')
-    .option('--description <text>', 'what the type is for')
-    .option('--searchable-attribute <name>', 'an attribute name every thing of the type is searched by (repeatable, at most 3)', collect, [])
-    .option('--json', 'print as JSON', false)
+    .argument('<name>', 'thing type name: 1-128 of A-Z a-z 0-9 : _ -'))
     .action(
       action(async (name: string, flags: PropertyFlags & { json: boolean }) => {
         const target = await resolveServer(connection());
@@ -107,13 +104,10 @@ export function registerThingTypeCommands(program: Command, connection: () => Co
       }),
     );
 
-  types
+  withPropertyOptions(types
     .command('update')
     .description('replace a thing type\'s properties (what is not given is cleared), or create it; deprecation is left as it is')
-    .argument('<name>', 'thing type name')
-    .option('--description <text>', 'what the type is for')
-    .option('--searchable-attribute <name>', 'an attribute name every thing of the type is searched by (repeatable, at most 3)', collect, [])
-    .option('--json', 'print as JSON', false)
+    .argument('<name>', 'thing type name'))
     .action(
       action(async (name: string, flags: PropertyFlags & { json: boolean }) => {
         const target = await resolveServer(connection());
@@ -148,4 +142,12 @@ export function registerThingTypeCommands(program: Command, connection: () => Co
         process.stdout.write(`Deleted thing type ${name}\n`);
       }),
     );
+}
+
+/** The options of create and update: the type's properties, and --json. */
+function withPropertyOptions(command: Command): Command {
+  return command
+    .option('--description <text>', 'what the type is for')
+    .option('--searchable-attribute <name>', 'an attribute name every thing of the type is searched by (repeatable, at most 3)', collect, [])
+    .option('--json', 'print as JSON', false);
 }
