@@ -110,6 +110,15 @@ test('different keys and different scopes have their own windows', async () => {
   assert.equal((await gate.openWindows()).length, 3);
 });
 
+test('an alert whose key is empty is always sent and opens no window', async () => {
+  const { gate, state } = setup();
+  for (let i = 0; i < 5; i += 1) assert.equal(await gate.admit('alerts', BY_DEVICE, { subject: SUBJECT, message: `notice number ${i}` }), 'send');
+  assert.deepEqual(await stored(state), []);
+  assert.equal(await gate.admit('alerts', BY_DEVICE, alert('soilSensor1')), 'send');
+  assert.equal(await gate.admit('alerts', BY_DEVICE, alert('soilSensor1')), 'suppressed', 'keyed alerts still are de-duplicated');
+  assert.equal(await gate.admit('alerts', BY_DEVICE, { message: 'another notice' }), 'send');
+});
+
 test('an alert at or after the window end is sent and opens the next window (windows do not slide)', async () => {
   const { gate, clock } = setup();
   const config = { key: '${subject}', window: '10s' };
@@ -537,4 +546,19 @@ test('formatWindowLength', () => {
   assert.equal(formatWindowLength(7 * 24 * 60 * M), '7 days');
   assert.equal(formatWindowLength(25 * 60 * M), '1 day 1 h');
   assert.equal(formatWindowLength(500), '500 ms');
+});
+
+test('forget drops a scope\'s windows and pending digests, and only that scope\'s', async () => {
+  const { gate, digests, state, at } = setup();
+  await gate.admit('topic:a', BY_DEVICE, alert('s1'));
+  await gate.admit('topic:a', BY_DEVICE, alert('s1'));
+  await gate.admit('topic:a', BY_DEVICE, alert('s2'));
+  await gate.admit('topic:b', BY_DEVICE, alert('s1'));
+  await gate.admit('topic:b', BY_DEVICE, alert('s1'));
+  assert.equal(await gate.forget('topic:a'), 2);
+  assert.deepEqual((await gate.openWindows()).map((w) => w.scope), ['topic:b']);
+  assert.equal(await gate.admit('topic:a', BY_DEVICE, alert('s1')), 'send', 'a forgotten scope starts afresh');
+  await at(15 * M);
+  assert.deepEqual(digests.map((d) => d.scope), ['topic:b']);
+  assert.equal((await stored(state)).length, 0);
 });

@@ -57,7 +57,11 @@
  *
  * A placeholder that resolves to nothing (no subject, a missing attribute, a
  * message that is not JSON or lacks the path, a regex that does not match)
- * yields an empty string, so such notifications share one window per scope.
+ * yields an empty string. A notification whose whole key is empty is always
+ * sent and opens no window: the key says which alerts repeat one another, and
+ * an alert it cannot place (say, a hand-written notice on an alert topic keyed
+ * by device) must not be held back as a repeat of unrelated ones. A window
+ * over everything takes a literal key (`key: all`).
  * There is no escape for a literal `${`.
  *
  * Catastrophic regexes are guarded against: at most the first
@@ -657,6 +661,7 @@ export class AlertGate {
   async admit(scope: string, config: AlertHygieneConfig | AlertHygienePolicy, notification: HygieneNotification): Promise<AdmitResult> {
     const policy = this.policyOf(config);
     const fullKey = policy.keyOf(notification);
+    if (fullKey === '') return 'send';
     const id = windowId(scope, fullKey);
     const result = await this.withLock(id, async (): Promise<AdmitResult> => {
       const now = this.clock.now();
@@ -721,6 +726,24 @@ export class AlertGate {
     this.closed = true;
     if (this.timer && this.timers) this.timers.clear(this.timer.handle);
     this.timer = undefined;
+  }
+
+  /**
+   * Drops the windows and pending digests of a scope whose topic or
+   * subscription was deleted, so a topic created again under the same name
+   * starts with no window and is not sent the old one's digest.
+   */
+  async forget(scope: string): Promise<number> {
+    let dropped = 0;
+    for (const { id, doc } of await this.collection.list()) {
+      if ((doc.kind === 'window' ? doc.scope : doc.digest.scope) !== scope) continue;
+      await this.withLock(id, async () => {
+        if (await this.collection.delete(id)) dropped += 1;
+        this.windowEnds.delete(id);
+        this.dueDigests.delete(id);
+      });
+    }
+    return dropped;
   }
 
   /** The open windows (for inspection and tests). */

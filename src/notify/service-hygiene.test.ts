@@ -247,3 +247,21 @@ test('a digest for a subscription deleted meanwhile is dropped, not retried fore
   assert.equal(digestsTo(ctx.mail, 'ops@example.com').length, 0);
   assert.deepEqual(await ctx.state.collection('notify.hygiene').list(), [], 'nothing left pending');
 });
+
+test('deleting a topic drops its windows and pending digest: the same name created again starts afresh', async () => {
+  const ctx = setup();
+  await ctx.service.createTopic('alerts', { dedupe: DEDUPE });
+  await subscriber(ctx, 'ops@example.com');
+  await ctx.service.publish(alert('soilSensor2'));
+  assert.equal((await ctx.service.publish(alert('soilSensor2'))).suppressed, true);
+  assert.equal(await ctx.service.deleteTopic('alerts'), true);
+  assert.deepEqual(await ctx.state.collection('notify.hygiene').list(), [], 'the window went with its topic');
+
+  await ctx.service.createTopic('alerts', { dedupe: DEDUPE });
+  await subscriber(ctx, 'new-team@example.com');
+  const first = await ctx.service.publish(alert('soilSensor2'));
+  assert.equal(first.deliveries.length, 1, 'not held back by the old topic\'s window');
+  ctx.clock.t += 15 * MINUTE;
+  await ctx.service.tickAlertHygiene();
+  assert.equal(digestsTo(ctx.mail, 'new-team@example.com').length, 0, 'no digest of what the old topic held back');
+});

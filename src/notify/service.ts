@@ -198,6 +198,7 @@ export class NotificationService {
     return this.#exclusive(async () => {
       for (const sub of await this.#subscriptionsOf(name)) await this.#remove(sub);
       const deleted = await this.#records.topics.delete(name);
+      await this.#gate.forget(`topic:${name}`);
       if (deleted) this.#logger.info({ topic: name }, 'topic deleted');
       return deleted;
     });
@@ -919,6 +920,7 @@ export class NotificationService {
   async #remove(record: SubscriptionRecord): Promise<void> {
     await this.#tokens.revoke(record.tokenHashes);
     await this.#records.subscriptions.delete(record.id);
+    await this.#gate.forget(`subscription:${record.id}`);
     this.#logger.info({ topic: record.topicName, subscription: record.id }, 'subscription deleted');
   }
 
