@@ -198,3 +198,31 @@ test('errors: unknown topic, bad protocol, bad attribute syntax and the like are
   fails(noMessage, /give the message with --message TEXT or --message-file FILE/);
   assert.deepEqual(await subscriptionsOf('errors'), [], 'nothing was subscribed');
 });
+
+test('dedupe windows from the CLI: topics create sets and clears one, subscriptions create and update set attributes', async () => {
+  const created = ok(await cli('topics', 'create', 'pumps', '--dedupe-key', '${json.pump}', '--dedupe-window', '15m', '--digest'));
+  assert.match(created, /^Created topic pumps \(arn:\S+\); dedupe: key \$\{json\.pump\}, window 15m, with digest$/m);
+  assert.match(ok(await cli('topics', 'show', 'pumps')), /^Dedupe: +key \$\{json\.pump\}, window 15m, with digest$/m);
+  assert.match(ok(await cli('topics', 'create', 'pumps', '--no-dedupe')), /^Updated topic pumps: dedupe -$/m);
+
+  // mqtt subscriptions need no confirmation: set and change attributes straight away.
+  const sub = JSON.parse(ok(await cli('subscriptions', 'create', 'pumps', '--protocol', 'mqtt', '--endpoint', 'ops/pumps', '--dedupe-key', '${subject}', '--dedupe-window', '1h', '--json'))) as Subscription & {
+    dedupe?: unknown;
+  };
+  assert.deepEqual(sub.dedupe, { key: '${subject}', window: '1h' });
+  const updated = ok(await cli('subscriptions', 'update', sub.id, '--filter-policy', '{"severity":["high"]}', '--no-dedupe'));
+  assert.match(updated, /^Filter policy: +\{"severity":\["high"\]\} \(scope MessageAttributes\)$/m);
+  assert.match(updated, /^Dedupe: +-$/m);
+  assert.match(ok(await cli('subscriptions', 'update', sub.id, '--no-filter-policy')), /^Filter policy: +-$/m);
+
+  const [noWindow, both, nothing, badWindow] = await Promise.all([
+    cli('topics', 'create', 'pumps', '--dedupe-key', '${json.pump}'),
+    cli('topics', 'create', 'pumps', '--no-dedupe', '--digest'),
+    cli('subscriptions', 'update', sub.id),
+    cli('subscriptions', 'update', sub.id, '--dedupe-key', '${subject}', '--dedupe-window', 'forever'),
+  ]);
+  fails(noWindow, /--dedupe-window is missing: a de-duplication window needs both --dedupe-key and --dedupe-window/);
+  fails(both, /--no-dedupe cannot be combined with/);
+  fails(nothing, /nothing to change/);
+  fails(badWindow, /dedupe\.window: /);
+});

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { silentLogger } from '../core/index.js';
-import { NotificationService, createMemoryTransport, type MemoryTransport } from '../notify/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NotificationService, NotificationSigner, createMemoryTransport, type MemoryTransport } from '../notify/index.js';
 import { TokenStore } from '../registry/index.js';
 import { createMemoryStateStore } from '../state/index.js';
 import { installAuth } from './auth.js';
@@ -17,12 +20,16 @@ let app: FastifyInstance;
 let mail: MemoryTransport;
 let admin: string;
 let reader: string;
+let signingDir: string;
 
 before(async () => {
   const state = createMemoryStateStore();
   mail = createMemoryTransport();
+  // http/https subscriptions need the signer; their confirmation POSTs go to a closed loopback port and fail fast.
+  signingDir = await mkdtemp(join(tmpdir(), 'sluice-topics-api-'));
+  const signer = await NotificationSigner.open({ directory: signingDir, publicUrl: PUBLIC_URL });
   const notify = new NotificationService({
-    state, transport: mail, publicUrl: PUBLIC_URL, from: 'Sluice <no-reply@sluice.local>', logger: silentLogger(),
+    state, transport: mail, publicUrl: PUBLIC_URL, from: 'Sluice <no-reply@sluice.local>', logger: silentLogger(), signer,
     // The mqtt protocol needs no confirmation: a subscription to it is confirmed at once.
     mqtt: { async publish() {} },
   });
@@ -38,6 +45,7 @@ before(async () => {
 
 after(async () => {
   await app?.close();
+  await rm(signingDir, { recursive: true, force: true });
 });
 
 interface Answer<T> {
@@ -226,4 +234,58 @@ test('alert hygiene: dedupe on a topic and a subscription is taken, shown, clear
   assert.equal(badSub.status, 400);
   assert.equal(badSub.body.error.code, 'SLUICE_ERR_SUBSCRIPTION_INVALID');
   assert.equal(badSub.body.error.place?.field, 'dedupe.key');
+});
+
+test('subscriptions: PATCH sets and clears attributes (SetSubscriptionAttributes); read-only tokens and empty bodies are refused', async () => {
+  await call('POST', '/api/v1/topics', { name: 'patched' });
+  type Patched = Sub & { filterPolicy?: unknown; dedupe?: unknown; hmacSecretSet?: boolean; rawMessageDelivery?: boolean; deliveryPolicy?: unknown };
+  const sub = await call<Patched>('POST', '/api/v1/topics/patched/subscriptions', { protocol: 'http', endpoint: 'http://127.0.0.1:9/in', hmacSecret: 'a-secret-of-sixteen+' });
+  assert.equal(sub.status, 201, JSON.stringify(sub.body));
+  assert.equal(sub.body.hmacSecretSet, true);
+  assert.ok(!JSON.stringify(sub.body).includes('a-secret-of-sixteen+'), 'the secret is never shown');
+  const short = await call<ErrorBody>('POST', '/api/v1/topics/patched/subscriptions', { protocol: 'http', endpoint: 'http://127.0.0.1:9/other', hmacSecret: 'short' });
+  assert.equal(short.status, 400);
+  assert.equal(short.body.error.place?.field, 'hmacSecret');
+
+  const path = `/api/v1/subscriptions/${sub.body.id}`;
+  const set = await call<Patched>('PATCH', path, { filterPolicy: { severity: ['high'] }, rawMessageDelivery: 'true', dedupe: { key: '${subject}', window: '10m' } });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  assert.deepEqual(set.body.filterPolicy, { severity: ['high'] });
+  assert.equal(set.body.rawMessageDelivery, true);
+  assert.deepEqual(set.body.dedupe, { key: '${subject}', window: '10m' });
+  assert.equal(set.body.hmacSecretSet, true, 'fields left out stay');
+
+  const cleared = await call<Patched>('PATCH', path, { filterPolicy: null, dedupe: null, hmacSecret: null });
+  assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
+  assert.equal(cleared.body.filterPolicy, undefined);
+  assert.equal(cleared.body.dedupe, undefined);
+  assert.notEqual(cleared.body.hmacSecretSet, true);
+  assert.equal(cleared.body.rawMessageDelivery, true);
+
+  const empty = await call<ErrorBody>('PATCH', path, {});
+  assert.equal(empty.status, 400);
+  assert.match(empty.body.error.message, /nothing to change/);
+  const unknown = await call<ErrorBody>('PATCH', path, { protocol: 'email' });
+  assert.equal(unknown.status, 400);
+  const badWindow = await call<ErrorBody>('PATCH', path, { dedupe: { key: '${subject}', window: 'soon' } });
+  assert.equal(badWindow.status, 400);
+  assert.equal(badWindow.body.error.place?.field, 'dedupe.window');
+  assert.equal((await call('PATCH', path, { rawMessageDelivery: false }, reader)).status, 403);
+  assert.equal((await call('PATCH', '/api/v1/subscriptions/no-such-id', { rawMessageDelivery: false })).status, 404);
+});
+
+test('subscriptions: confirm with authenticateOnUnsubscribe makes the unsubscribe link refuse', async () => {
+  await call('POST', '/api/v1/topics', { name: 'guarded' });
+  const sub = await call<Sub & { authenticateOnUnsubscribe?: boolean }>('POST', '/api/v1/topics/guarded/subscriptions', { protocol: 'email', endpoint: 'guard@example.org' });
+  assert.equal(sub.body.status, 'pending');
+  const confirmed = await call<Sub & { authenticateOnUnsubscribe?: boolean }>('POST', '/api/v1/subscriptions/confirm', {
+    token: await lastConfirmLink('guard@example.org'),
+    authenticateOnUnsubscribe: 'true',
+  });
+  assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+  assert.equal(confirmed.body.status, 'confirmed');
+  assert.equal(confirmed.body.authenticateOnUnsubscribe, true);
+  const bad = await call<ErrorBody>('POST', '/api/v1/subscriptions/confirm', { token: 'x', authenticateOnUnsubscribe: 'maybe' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.place?.field, 'authenticateOnUnsubscribe');
 });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SluiceError } from '../core/index.js';
-import type { CreateTopicOptions, SubscribeInput, Topic } from '../notify/index.js';
+import type { CreateTopicOptions, SubscribeInput, SubscriptionAttributesInput, Topic } from '../notify/index.js';
 import type { ApiDeps } from './deps.js';
 
 const topicParams = z.object({ name: z.string().min(1).max(512) });
@@ -34,16 +34,37 @@ const subscribeBody = z
     filterPolicyScope: z.enum(['MessageAttributes', 'MessageBody']).optional(),
     // SNS attribute values are strings: "true" and "false" are taken too.
     rawMessageDelivery: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+    // http/https: the HMAC-SHA256 key for X-Sluice-Signature (16 to 1024 characters, checked by the service). Never shown again.
+    hmacSecret: z.string().optional(),
     // Alert hygiene: `{ key, window, digest? }`; checked by the service (SLUICE_ERR_SUBSCRIPTION_INVALID naming `dedupe.<field>`).
     dedupe: z.unknown().optional(),
   })
   .strict();
 
+/** SNS SetSubscriptionAttributes, several at once: a value replaces, `null` clears, a field left out stays. */
+const subscriptionAttributesBody = z
+  .object({
+    deliveryPolicy: policy.nullable().optional(),
+    filterPolicy: policy.nullable().optional(),
+    filterPolicyScope: z.enum(['MessageAttributes', 'MessageBody']).nullable().optional(),
+    rawMessageDelivery: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).nullable().optional(),
+    hmacSecret: z.string().nullable().optional(),
+    dedupe: z.unknown().optional(),
+  })
+  .strict()
+  .refine((body) => Object.values(body).some((v) => v !== undefined), {
+    message: 'nothing to change: give at least one of deliveryPolicy, filterPolicy, filterPolicyScope, rawMessageDelivery, hmacSecret, dedupe',
+  });
+
 const listSubscriptionsQuery = z.object({ topic: z.string().min(1).max(512).optional() }).strict();
 
 /** SNS ConfirmSubscription: the token from the confirmation message, or the whole confirmation link. */
 const confirmBody = z
-  .object({ token: z.string({ message: 'required: the token or link from the confirmation message' }).trim().min(1, 'required: the token or link from the confirmation message').max(4096) })
+  .object({
+    token: z.string({ message: 'required: the token or link from the confirmation message' }).trim().min(1, 'required: the token or link from the confirmation message').max(4096),
+    // SNS's AuthenticateOnUnsubscribe ("true" as SNS's string form too): from then on only an authenticated call unsubscribes.
+    authenticateOnUnsubscribe: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+  })
   .strict();
 
 /**
@@ -137,6 +158,7 @@ export async function topicRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       ...(body.filterPolicy !== undefined ? { filterPolicy: body.filterPolicy } : {}),
       ...(body.filterPolicyScope !== undefined ? { filterPolicyScope: body.filterPolicyScope } : {}),
       ...(body.rawMessageDelivery !== undefined ? { rawMessageDelivery: body.rawMessageDelivery } : {}),
+      ...(body.hmacSecret !== undefined ? { hmacSecret: body.hmacSecret } : {}),
       ...(body.dedupe !== undefined ? { dedupe: body.dedupe as SubscribeInput['dedupe'] } : {}),
     } satisfies SubscribeInput;
     const subscription = await notify.subscribe(name, input);
@@ -151,13 +173,26 @@ export async function topicRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
 
   // Before `/:id`'s routes, though fastify prefers the static segment anyway.
   app.post('/api/v1/subscriptions/confirm', async (request) => {
-    const { token } = confirmBody.parse(request.body ?? {});
-    return notify.confirm(confirmationToken(token));
+    const { token, authenticateOnUnsubscribe } = confirmBody.parse(request.body ?? {});
+    return notify.confirm(confirmationToken(token), authenticateOnUnsubscribe === true ? { authenticateOnUnsubscribe: true } : {});
   });
 
   app.get('/api/v1/subscriptions/:id', async (request) => {
     const { id } = subscriptionParams.parse(request.params);
     return notify.getSubscription(id);
+  });
+
+  app.patch('/api/v1/subscriptions/:id', async (request) => {
+    const { id } = subscriptionParams.parse(request.params);
+    const body = subscriptionAttributesBody.parse(request.body ?? {});
+    const change: SubscriptionAttributesInput = {};
+    if (body.deliveryPolicy !== undefined) change.deliveryPolicy = body.deliveryPolicy as SubscriptionAttributesInput['deliveryPolicy'];
+    if (body.filterPolicy !== undefined) change.filterPolicy = body.filterPolicy;
+    if (body.filterPolicyScope !== undefined) change.filterPolicyScope = body.filterPolicyScope;
+    if (body.rawMessageDelivery !== undefined) change.rawMessageDelivery = body.rawMessageDelivery;
+    if (body.hmacSecret !== undefined) change.hmacSecret = body.hmacSecret;
+    if (body.dedupe !== undefined) change.dedupe = body.dedupe as SubscriptionAttributesInput['dedupe'];
+    return notify.setSubscriptionAttributes(id, change);
   });
 
   app.delete('/api/v1/subscriptions/:id', async (request, reply) => {

@@ -4,10 +4,17 @@ import { SluiceError } from '../core/index.js';
 import { apiRequest, resolveServer, type ConnectionOptions } from './client.js';
 import { action, printJson, printTable } from './output.js';
 
+interface Dedupe {
+  key: string;
+  window: string;
+  digest?: boolean;
+}
+
 interface Topic {
   name: string;
   arn: string;
   displayName?: string;
+  dedupe?: Dedupe;
   createdAt: string;
 }
 
@@ -29,6 +36,9 @@ interface Subscription {
   filterPolicy?: unknown;
   filterPolicyScope?: string;
   rawMessageDelivery?: boolean;
+  hmacSecretSet?: boolean;
+  authenticateOnUnsubscribe?: boolean;
+  dedupe?: Dedupe;
 }
 
 interface DeliveryState {
@@ -45,6 +55,40 @@ const subscriptionPath = (id: string) => `/api/v1/subscriptions/${encodeURICompo
 
 function invalid(message: string): SluiceError {
   return new SluiceError('SLUICE_ERR_REQUEST_INVALID', message);
+}
+
+const dedupeText = (dedupe: Dedupe | undefined): string =>
+  dedupe === undefined ? '-' : `key ${dedupe.key}, window ${dedupe.window}${dedupe.digest ? ', with digest' : ''}`;
+
+interface DedupeFlags {
+  dedupeKey?: string;
+  dedupeWindow?: string;
+  digest?: boolean;
+  /** commander's `--no-dedupe`: false when given. */
+  dedupe?: boolean;
+}
+
+/** The options that set a de-duplication window, shared by `topics create`, `subscriptions create` and `subscriptions update`. */
+function addDedupeOptions(command: Command, what: string): Command {
+  return command
+    .option('--dedupe-key <template>', `alert hygiene: hold back ${what} whose key repeats within the window, e.g. '\${regex:device name (\\S+)}'`)
+    .option('--dedupe-window <duration>', 'the de-duplication window: 30s, 15m, 1h ... (1s to 7d); needs --dedupe-key')
+    .option('--digest', 'send one summary of the held-back messages when a window ends; needs --dedupe-key')
+    .option('--no-dedupe', 'remove the de-duplication window');
+}
+
+/** The `dedupe` field for the API from the flags: an object, `null` to clear it, or undefined to leave it. */
+function dedupeFromFlags(flags: DedupeFlags): Dedupe | null | undefined {
+  const setting = flags.dedupeKey !== undefined || flags.dedupeWindow !== undefined || flags.digest === true;
+  if (flags.dedupe === false) {
+    if (setting) throw invalid('--no-dedupe cannot be combined with --dedupe-key, --dedupe-window or --digest');
+    return null;
+  }
+  if (!setting) return undefined;
+  if (flags.dedupeKey === undefined || flags.dedupeWindow === undefined) {
+    throw invalid(`${flags.dedupeKey === undefined ? '--dedupe-key' : '--dedupe-window'} is missing: a de-duplication window needs both --dedupe-key and --dedupe-window`);
+  }
+  return { key: flags.dedupeKey, window: flags.dedupeWindow, ...(flags.digest === true ? { digest: true } : {}) };
 }
 
 /**
@@ -88,6 +132,9 @@ function subscriptionLines(sub: Subscription): string[] {
     `Filter policy:    ${sub.filterPolicy === undefined ? '-' : JSON.stringify(sub.filterPolicy)}${sub.filterPolicyScope ? ` (scope ${sub.filterPolicyScope})` : ''}`,
     `Raw delivery:     ${sub.rawMessageDelivery === undefined ? '-' : String(sub.rawMessageDelivery)}`,
     `Delivery policy:  ${sub.deliveryPolicy === undefined ? '-' : JSON.stringify(sub.deliveryPolicy)}`,
+    `HMAC signature:   ${sub.hmacSecretSet === true ? 'yes (X-Sluice-Signature)' : '-'}`,
+    `Unsubscribe auth: ${sub.authenticateOnUnsubscribe === true ? 'required (AuthenticateOnUnsubscribe): the links in notifications do not unsubscribe' : '-'}`,
+    `Dedupe:           ${dedupeText(sub.dedupe)}`,
   ];
 }
 
@@ -130,6 +177,7 @@ export function registerTopicCommands(program: Command, connection: () => Connec
             `Topic:          ${topic.name}`,
             `ARN:            ${topic.arn}`,
             `Display name:   ${topic.displayName ?? '-'}`,
+            `Dedupe:         ${dedupeText(topic.dedupe)}`,
             `Created:        ${topic.createdAt}`,
             `Subscriptions:  ${topic.subscriptionsConfirmed} confirmed, ${topic.subscriptionsPending} pending`,
             '',
@@ -141,14 +189,16 @@ export function registerTopicCommands(program: Command, connection: () => Connec
       }),
     );
 
-  topics
+  const create = topics
     .command('create')
-    .description('create a topic (idempotent: an existing one is kept; --display-name replaces its display name)')
+    .description('create a topic (idempotent: an existing one is kept; --display-name and the dedupe options change it)')
     .argument('<name>', 'topic name: 1-256 of A-Z a-z 0-9 _ -')
-    .option('--display-name <text>', 'display name, also the default subject of its email notifications (at most 100 characters)')
+    .option('--display-name <text>', 'display name, also the default subject of its email notifications (at most 100 characters)');
+  addDedupeOptions(create, 'messages')
     .option('--json', 'print as JSON', false)
     .action(
-      action(async (name: string, flags: { displayName?: string; json: boolean }) => {
+      action(async (name: string, flags: DedupeFlags & { displayName?: string; json: boolean }) => {
+        const dedupe = dedupeFromFlags(flags);
         const target = await resolveServer(connection());
         let before: Topic | undefined;
         try {
@@ -159,10 +209,18 @@ export function registerTopicCommands(program: Command, connection: () => Connec
         const topic = await apiRequest<Topic>(target, 'POST', '/api/v1/topics', {
           name,
           ...(flags.displayName !== undefined ? { displayName: flags.displayName } : {}),
+          ...(dedupe !== undefined ? { dedupe } : {}),
         });
         if (flags.json) return printJson(topic);
-        if (!before) process.stdout.write(`Created topic ${topic.name} (${topic.arn})\n`);
-        else if (before.displayName !== topic.displayName) process.stdout.write(`Updated topic ${topic.name}: display name ${JSON.stringify(topic.displayName ?? '')}\n`);
+        if (!before) {
+          process.stdout.write(`Created topic ${topic.name} (${topic.arn})${topic.dedupe ? `; dedupe: ${dedupeText(topic.dedupe)}` : ''}\n`);
+          return;
+        }
+        const changes = [
+          ...(before.displayName !== topic.displayName ? [`display name ${JSON.stringify(topic.displayName ?? '')}`] : []),
+          ...(JSON.stringify(before.dedupe) !== JSON.stringify(topic.dedupe) ? [`dedupe ${dedupeText(topic.dedupe)}`] : []),
+        ];
+        if (changes.length > 0) process.stdout.write(`Updated topic ${topic.name}: ${changes.join('; ')}\n`);
         else process.stdout.write(`Topic ${topic.name} already exists (${topic.arn}); nothing changed\n`);
       }),
     );
@@ -230,7 +288,7 @@ function registerSubscriptionCommands(program: Command, connection: () => Connec
       }),
     );
 
-  subscriptions
+  const subscribe = subscriptions
     .command('create')
     .description('subscribe an endpoint to a topic; email and other confirming protocols are sent a confirmation message first')
     .argument('<topic>', 'topic name or ARN')
@@ -240,15 +298,21 @@ function registerSubscriptionCommands(program: Command, connection: () => Connec
     .addOption(new Option('--filter-policy-scope <scope>', 'what the filter policy looks at').choices(['MessageAttributes', 'MessageBody']))
     .option('--raw', 'raw message delivery: the message as published, without the JSON envelope (http/https and the like)')
     .option('--delivery-policy <json|@file>', 'SNS delivery policy: how failed deliveries are retried, e.g. {"healthyRetryPolicy":{"numRetries":5}}')
+    .option('--hmac-secret <secret>', 'http/https: sign every POST with HMAC-SHA256 of this secret (16 to 1024 characters) in X-Sluice-Signature');
+  addDedupeOptions(subscribe, 'deliveries')
     .option('--json', 'print as JSON', false)
     .action(
       action(
         async (
           topic: string,
-          flags: { protocol: string; endpoint: string; filterPolicy?: string; filterPolicyScope?: string; raw?: boolean; deliveryPolicy?: string; json: boolean },
+          flags: DedupeFlags & {
+            protocol: string; endpoint: string; filterPolicy?: string; filterPolicyScope?: string; raw?: boolean; deliveryPolicy?: string; hmacSecret?: string; json: boolean;
+          },
         ) => {
           const filterPolicy = flags.filterPolicy !== undefined ? await readJsonObjectOption('--filter-policy', flags.filterPolicy) : undefined;
           const deliveryPolicy = flags.deliveryPolicy !== undefined ? await readJsonObjectOption('--delivery-policy', flags.deliveryPolicy) : undefined;
+          const dedupe = dedupeFromFlags(flags);
+          if (dedupe === null) throw invalid('--no-dedupe: a new subscription has no window to remove; use it with "sluice subscriptions update"');
           const target = await resolveServer(connection());
           const existing = await apiRequest<{ subscriptions: Subscription[] }>(target, 'GET', `${topicPath(topic)}/subscriptions`)
             .then((r) => new Set(r.subscriptions.map((s) => s.id)))
@@ -260,6 +324,8 @@ function registerSubscriptionCommands(program: Command, connection: () => Connec
             ...(flags.filterPolicyScope !== undefined ? { filterPolicyScope: flags.filterPolicyScope } : {}),
             ...(flags.raw ? { rawMessageDelivery: true } : {}),
             ...(deliveryPolicy !== undefined ? { deliveryPolicy } : {}),
+            ...(flags.hmacSecret !== undefined ? { hmacSecret: flags.hmacSecret } : {}),
+            ...(dedupe ? { dedupe } : {}),
           });
           if (flags.json) return printJson(sub);
           const what = `${sub.protocol} ${sub.endpoint} to topic ${sub.topicName}`;
@@ -282,14 +348,61 @@ function registerSubscriptionCommands(program: Command, connection: () => Connec
     .command('confirm')
     .description('confirm a subscription with the link (or its token) from the confirmation message (SNS ConfirmSubscription)')
     .argument('<token-or-url>', 'the confirmation link, or the token at its end')
+    .option('--authenticate-on-unsubscribe', 'SNS AuthenticateOnUnsubscribe: afterwards only an authenticated call (not the link in each notification) can unsubscribe it')
     .option('--json', 'print as JSON', false)
     .action(
-      action(async (token: string, flags: { json: boolean }) => {
+      action(async (token: string, flags: { authenticateOnUnsubscribe?: boolean; json: boolean }) => {
         const target = await resolveServer(connection());
-        const sub = await apiRequest<Subscription>(target, 'POST', '/api/v1/subscriptions/confirm', { token });
+        const sub = await apiRequest<Subscription>(target, 'POST', '/api/v1/subscriptions/confirm', {
+          token,
+          ...(flags.authenticateOnUnsubscribe === true ? { authenticateOnUnsubscribe: true } : {}),
+        });
         if (flags.json) return printJson(sub);
         process.stdout.write(`Confirmed subscription ${sub.id}: ${sub.protocol} ${sub.endpoint} to topic ${sub.topicName}\n`);
+        if (sub.authenticateOnUnsubscribe === true) process.stdout.write('Only an authenticated call can unsubscribe it: "sluice subscriptions delete ID"\n');
       }),
+    );
+
+  const update = subscriptions
+    .command('update')
+    .description('change a subscription\'s attributes (SNS SetSubscriptionAttributes); what is not given stays')
+    .argument('<id>', 'subscription id or ARN')
+    .option('--filter-policy <json|@file>', 'a new filter policy')
+    .option('--no-filter-policy', 'remove the filter policy: deliver every message')
+    .addOption(new Option('--filter-policy-scope <scope>', 'what the filter policy looks at').choices(['MessageAttributes', 'MessageBody']))
+    .addOption(new Option('--raw <on>', 'raw message delivery on or off').choices(['true', 'false']))
+    .option('--delivery-policy <json|@file>', 'a new delivery policy')
+    .option('--no-delivery-policy', 'remove the delivery policy: the protocol\'s default retries')
+    .option('--hmac-secret <secret>', 'a new HMAC secret for X-Sluice-Signature (16 to 1024 characters)')
+    .option('--no-hmac-secret', 'stop signing with an HMAC');
+  addDedupeOptions(update, 'deliveries')
+    .option('--json', 'print as JSON', false)
+    .action(
+      action(
+        async (
+          id: string,
+          flags: DedupeFlags & {
+            filterPolicy?: string | false; filterPolicyScope?: string; raw?: string; deliveryPolicy?: string | false; hmacSecret?: string | false; json: boolean;
+          },
+        ) => {
+          const change: Record<string, unknown> = {};
+          if (flags.filterPolicy === false) change['filterPolicy'] = null;
+          else if (typeof flags.filterPolicy === 'string') change['filterPolicy'] = await readJsonObjectOption('--filter-policy', flags.filterPolicy);
+          if (flags.filterPolicyScope !== undefined) change['filterPolicyScope'] = flags.filterPolicyScope;
+          if (flags.raw !== undefined) change['rawMessageDelivery'] = flags.raw === 'true';
+          if (flags.deliveryPolicy === false) change['deliveryPolicy'] = null;
+          else if (typeof flags.deliveryPolicy === 'string') change['deliveryPolicy'] = await readJsonObjectOption('--delivery-policy', flags.deliveryPolicy);
+          if (flags.hmacSecret === false) change['hmacSecret'] = null;
+          else if (typeof flags.hmacSecret === 'string') change['hmacSecret'] = flags.hmacSecret;
+          const dedupe = dedupeFromFlags(flags);
+          if (dedupe !== undefined) change['dedupe'] = dedupe;
+          if (Object.keys(change).length === 0) throw invalid('nothing to change: give at least one option (see "sluice subscriptions update --help")');
+          const target = await resolveServer(connection());
+          const sub = await apiRequest<Subscription>(target, 'PATCH', subscriptionPath(id), change);
+          if (flags.json) return printJson(sub);
+          process.stdout.write(`Updated subscription ${sub.id}\n${subscriptionLines(sub).join('\n')}\n`);
+        },
+      ),
     );
 
   subscriptions
