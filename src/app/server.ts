@@ -151,6 +151,8 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
             topic: topicNameFromArnOrName(request.topicArn),
             message: request.message,
             ...(request.subject !== undefined ? { subject: request.subject } : {}),
+            ...(request.messageAttributes !== undefined ? { messageAttributes: request.messageAttributes } : {}),
+            ...(request.messageStructure !== undefined ? { messageStructure: request.messageStructure } : {}),
             ...(origin ? { messageId: stableMessageId(origin.requestId, origin.sequence) } : {}),
           });
           return { messageId: result.messageId };

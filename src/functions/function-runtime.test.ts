@@ -143,6 +143,28 @@ test('sns.publish and mqtt.publish reach the services and the MessageId comes ba
   assert.deepEqual(JSON.parse(recorded.mqtt[0]?.payload.toString() ?? ''), { humidity: 29 });
 });
 
+test('sns.publish passes MessageAttributes (Binary bytes too) and MessageStructure on; a malformed one fails the invocation', async (t) => {
+  const { runtime, recorded } = await setup(t);
+  await runtime.deploy(await fixture('attributed-alert.ts'));
+  assert.deepEqual(okValue(await runtime.invoke('attributed-alert', { structured: true })), { MessageId: 'msg-1' });
+  const [sent] = recorded.notifications;
+  assert.ok(sent);
+  assert.equal(sent.messageStructure, 'json');
+  assert.deepEqual(JSON.parse(sent.message), { default: 'Pump p7 stalled', email: 'Pump p7 stalled: check the greenhouse' });
+  assert.deepEqual(sent.messageAttributes?.['severity'], { DataType: 'String', StringValue: 'high' });
+  assert.deepEqual(sent.messageAttributes?.['zones'], { DataType: 'String.Array', StringValue: '["north","east"]' });
+  assert.deepEqual(sent.messageAttributes?.['pressure'], { DataType: 'Number', StringValue: '1.25' });
+  assert.deepEqual([...(sent.messageAttributes?.['raw']?.BinaryValue as Uint8Array)], [1, 2, 3]);
+
+  okValue(await runtime.invoke('attributed-alert', {}));
+  assert.equal(recorded.notifications[1]?.messageStructure, undefined);
+
+  const bad = await runtime.invoke('attributed-alert', { badAttributes: true });
+  assert.equal(bad.ok, false);
+  assert.match(JSON.stringify(bad), /MessageAttributes must be an object/);
+  assert.equal(recorded.notifications.length, 2);
+});
+
 test('an invocation retried with the same request id makes its service calls with the same numbers', async (t) => {
   const { runtime, recorded } = await setup(t);
   await runtime.deploy(await fixture('humidity-alert.ts', { environment: { alert_sns: 'arn:sluice:sns:local:000000000000:alerts' } }));

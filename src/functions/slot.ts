@@ -305,8 +305,17 @@ export class WorkerSlot {
     const origin = current ? { requestId: current.requestId, sequence: current.serviceCalls++ } : undefined;
     switch (request.service) {
       case 'sns.publish': {
-        const { topicArn, message, subject } = request;
-        return services.publishNotification(subject === undefined ? { topicArn, message } : { topicArn, message, subject }, origin);
+        const { topicArn, message, subject, messageAttributes, messageStructure } = request;
+        return services.publishNotification(
+          {
+            topicArn,
+            message,
+            ...(subject !== undefined ? { subject } : {}),
+            ...(messageAttributes !== undefined ? { messageAttributes } : {}),
+            ...(messageStructure !== undefined ? { messageStructure } : {}),
+          },
+          origin,
+        );
       }
       case 'mqtt.publish': {
         const { payload } = request;

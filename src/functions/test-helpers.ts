@@ -7,12 +7,12 @@ import { SluiceError, silentLogger } from '../core/index.js';
 import { createMemoryObjectStore } from '../storage/index.js';
 import { bundleFunction } from './bundle.js';
 import { FunctionRuntime } from './function-runtime.js';
-import type { FunctionDefinition, FunctionRuntimeOptions, RuntimeServices } from './types.js';
+import type { FunctionDefinition, FunctionRuntimeOptions, NotificationRequest, RuntimeServices } from './types.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 export interface Recorded {
-  notifications: Array<{ topicArn: string; message: string; subject?: string }>;
+  notifications: NotificationRequest[];
   /** Which invocation made each notification call, and its number within it. */
   origins: Array<{ requestId: string; sequence: number } | undefined>;
   mqtt: Array<{ topic: string; payload: Buffer; qos: 0 | 1 }>;

@@ -92,8 +92,23 @@ export interface ServiceCallOrigin {
   sequence: number;
 }
 
+/**
+ * SNS Publish's MessageAttributes as a function passes them (`{ Name: {
+ * DataType, StringValue | BinaryValue } }`); the notification service checks them.
+ */
+export type SnsMessageAttributes = Record<string, { DataType: string; StringValue?: string; BinaryValue?: string | Uint8Array }>;
+
+/** What `sns.publish` in sluice/runtime asks for: SNS Publish's fields that Sluice honours. */
+export interface NotificationRequest {
+  topicArn: string;
+  message: string;
+  subject?: string;
+  messageAttributes?: SnsMessageAttributes;
+  messageStructure?: 'json';
+}
+
 export interface RuntimeServices {
-  publishNotification(req: { topicArn: string; message: string; subject?: string }, origin?: ServiceCallOrigin): Promise<{ messageId: string }>;
+  publishNotification(req: NotificationRequest, origin?: ServiceCallOrigin): Promise<{ messageId: string }>;
   publishMqtt(req: { topic: string; payload: Buffer; qos: 0 | 1 }): Promise<void>;
   /**
    * For `bucket` destinations and `s3.putObject`; without it such a delivery

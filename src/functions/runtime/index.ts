@@ -29,6 +29,14 @@ export interface SnsPublishInput {
   TopicArn: string;
   Message: string;
   Subject?: string;
+  /**
+   * As SNS Publish: `{ Name: { DataType: 'String' | 'String.Array' | 'Number' | 'Binary', StringValue | BinaryValue } }`,
+   * at most 10. Subscriptions' filter policies look at them; http, https,
+   * email-json and function subscribers receive them in the envelope.
+   */
+  MessageAttributes?: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string | Uint8Array }>;
+  /** `'json'`: Message is a JSON object of per-protocol messages, `default` required (e.g. `{"default":"…","email":"…"}`). */
+  MessageStructure?: 'json';
 }
 
 export interface SnsPublishOutput {
@@ -155,6 +163,20 @@ function requireString(value: unknown, field: string): string {
   return value;
 }
 
+/** The shape only: the notification service checks names, types and values, and says which is wrong. */
+function requireAttributes(value: unknown): NonNullable<SnsPublishInput['MessageAttributes']> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError('sluice/runtime: MessageAttributes must be an object of { DataType, StringValue | BinaryValue }');
+  for (const [name, attribute] of Object.entries(value)) {
+    if (attribute === null || typeof attribute !== 'object') throw new TypeError(`sluice/runtime: MessageAttributes.${name} must be an object of { DataType, StringValue | BinaryValue }`);
+  }
+  return value as NonNullable<SnsPublishInput['MessageAttributes']>;
+}
+
+function requireStructure(value: unknown): 'json' {
+  if (value !== 'json') throw new TypeError(`sluice/runtime: MessageStructure must be 'json' when given, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** Publishes to a notification topic, like SNS `Publish`. */
 export const sns = {
   async publish(input: SnsPublishInput): Promise<SnsPublishOutput> {
@@ -163,6 +185,8 @@ export const sns = {
       topicArn: requireString(input.TopicArn, 'TopicArn'),
       message: requireString(input.Message, 'Message'),
       ...(input.Subject === undefined ? {} : { subject: requireString(input.Subject, 'Subject') }),
+      ...(input.MessageAttributes === undefined ? {} : { messageAttributes: requireAttributes(input.MessageAttributes) }),
+      ...(input.MessageStructure === undefined ? {} : { messageStructure: requireStructure(input.MessageStructure) }),
     };
     const reply = await call(request, 'sns.publish');
     return { MessageId: reply.messageId ?? '' };

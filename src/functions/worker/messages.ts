@@ -47,7 +47,15 @@ export const MAX_METADATA_BYTES = 2 * 1024;
  * sender transfers (not copies) to the other thread.
  */
 export type ServiceRequest =
-  | { service: 'sns.publish'; topicArn: string; message: string; subject?: string }
+  | {
+      service: 'sns.publish';
+      topicArn: string;
+      message: string;
+      subject?: string;
+      /** SNS's MessageAttributes as the function gave them (BinaryValue bytes survive the structured clone). */
+      messageAttributes?: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string | Uint8Array }>;
+      messageStructure?: 'json';
+    }
   | { service: 'mqtt.publish'; topic: string; payload: string | Uint8Array; qos: 0 | 1 }
   | { service: 's3.putObject'; bucket: string; key: string; body: Uint8Array<ArrayBuffer>; contentType: string; metadata?: Record<string, string> }
   | { service: 's3.getObject'; bucket: string; key: string };
