@@ -23,6 +23,11 @@ interface InsertRow {
   body: string;
   at: number;
 }
+interface PendingCompletion {
+  id: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
 interface PendingEnqueue {
   rows: InsertRow[];
   resolve: () => void;
@@ -117,7 +122,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   const deadCount = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state = 'dead'");
 
   // Dead-letter filters have 32 shapes; each shape's statement is prepared once,
-  // with equality on `rule` kept sargable so the (state, rule, dead_at) index serves it.
+  // with equality on `rule` kept sargable so the partial (rule, dead_at) index serves it.
   const deadStatements = new Map<string, Database.Statement<Record<string, string | number>, JobRow>>();
   const selectDead = (bounds: DeadLetterBounds): JobRow[] => {
     const where = ["state = 'dead'"];
@@ -145,6 +150,9 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   const insertBatch = db.transaction((batch: PendingEnqueue[]) => {
     for (const call of batch) for (const row of call.rows) insert.run(row);
   });
+  const deleteBatch = db.transaction((batch: PendingCompletion[]) => {
+    for (const call of batch) deleteActive.run(call.id);
+  });
   const leaseTx = db.transaction((limit: number, now: number, skip: ReadonlySet<string> | undefined, target: string | undefined): JobRow[] => {
     const sqlLimit = Number.isFinite(limit) ? limit : -1;
     const rows =
@@ -169,6 +177,8 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
 
   let pending: PendingEnqueue[] = [];
   let flushScheduled: ReturnType<typeof setImmediate> | undefined;
+  let completions: PendingCompletion[] = [];
+  let completionsScheduled: ReturnType<typeof setImmediate> | undefined;
   let closed = false;
 
   /** Writes every enqueue call waiting so far in one transaction, then settles them all together. */
@@ -190,6 +200,24 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     }
     for (const call of batch) call.resolve();
     options.onCommit?.({ calls: batch.length, jobs: batch.reduce((n, call) => n + call.rows.length, 0) });
+  };
+  /**
+   * Deletes every job completed so far in one transaction. A commit per
+   * completed job (autocommit) was the pipeline's largest single cost under
+   * load; batching them is as safe, since completes run with NORMAL sync anyway.
+   */
+  const flushCompletions = (): void => {
+    completionsScheduled = undefined;
+    const batch = completions;
+    completions = [];
+    if (batch.length === 0) return;
+    try {
+      deleteBatch.immediate(batch);
+    } catch (error) {
+      for (const call of batch) call.reject(error);
+      return;
+    }
+    for (const call of batch) call.resolve();
   };
   const assertOpen = (): void => {
     if (closed) throw queueClosedError();
@@ -220,7 +248,11 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     },
     async complete(jobId) {
       assertOpen();
-      deleteActive.run(jobId);
+      // Resolves once deleted, together with the other jobs completed in this event-loop turn.
+      await new Promise<void>((resolve, reject) => {
+        completions.push({ id: jobId, resolve, reject });
+        completionsScheduled ??= setImmediate(flushCompletions);
+      });
     },
     async retry(jobId, notBefore, error, options) {
       assertOpen();
@@ -285,6 +317,8 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
       // Calls already accepted are promised a commit: write them before closing.
       if (flushScheduled) clearImmediate(flushScheduled);
       flush();
+      if (completionsScheduled) clearImmediate(completionsScheduled);
+      flushCompletions();
       db.close();
     },
   };
