@@ -26,6 +26,8 @@ export interface LoadOptions {
 /** A broker process the benchmark started; `stop` waits for it to exit. */
 export interface RunningBroker {
   url: string;
+  /** The broker's process id, for /proc measurements. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -121,7 +123,8 @@ export async function startMosquitto(binary: string): Promise<RunningBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-mosquitto-'));
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
-  await writeFile(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information', ''].join('\n'));
+  // max_queued_messages 0: no cap on a slow subscriber's queue (the default, 1,000, drops QoS 1 messages past it; Sluice drops none).
+  await writeFile(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 0', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information', ''].join('\n'));
   const child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   const stop = async (): Promise<void> => {
     await stopChild(child);
@@ -144,7 +147,7 @@ export async function startMosquitto(binary: string): Promise<RunningBroker> {
     exited.catch(() => undefined);
     lines.close();
     child.stderr?.resume();
-    return { url: `mqtt://127.0.0.1:${port}`, stop };
+    return { url: `mqtt://127.0.0.1:${port}`, ...(child.pid !== undefined ? { pid: child.pid } : {}), stop };
   } catch (error) {
     await stop();
     throw error;

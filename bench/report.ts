@@ -11,6 +11,24 @@ export interface Measurement {
   seconds: number;
   /** operations per second */
   rate: number;
+  /** Latency percentiles, ms, where the row measures latency too. */
+  p50Ms?: number;
+  p99Ms?: number;
+  /** This row's rate ÷ Mosquitto's under the same load in the same run, where one applies. */
+  vsMosquitto?: number;
+}
+
+/** Idle connections held by one broker: memory and CPU (bench/connections.ts). */
+export interface ConnectionsRow {
+  broker: string;
+  connections: number;
+  rssMb: number;
+  /** RSS growth per connection, KB. */
+  kbPerConnection: number;
+  /** CPU used while the clients sat idle, % of one core. */
+  idleCpuPercent: number;
+  /** This broker's RSS ÷ Mosquitto's with as many connections, where measured. */
+  rssVsMosquitto?: number;
 }
 
 export interface Ratio {
@@ -29,6 +47,7 @@ export interface BenchReport {
   measurements: Measurement[];
   ratios: Ratio[];
   skipped: Skipped[];
+  connections?: ConnectionsRow[];
 }
 
 /**
@@ -57,13 +76,39 @@ function formatRate(rate: number): string {
   return Math.round(rate).toLocaleString('en-US');
 }
 
+const fixed = (value: number | undefined, digits: number): string => (value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits));
+
+/** The report as markdown tables (they read well in a terminal too), then the ratios and what was skipped. */
 export function printReport(report: BenchReport, out: NodeJS.WritableStream = process.stdout): void {
-  const rows = report.measurements.map((m) => [m.name, `${formatRate(m.rate)} ${m.unit}`, m.operations.toLocaleString('en-US'), m.seconds.toFixed(2)]);
-  const header = ['benchmark', 'rate', 'operations', 'seconds'];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
-  out.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
-  for (const row of rows) out.write(`${line(row)}\n`);
+  out.write('\n');
+  printMarkdownTable(
+    ['benchmark', 'rate', 'p50 ms', 'p99 ms', '× Mosquitto', 'operations', 'seconds'],
+    report.measurements.map((m) => [
+      m.name,
+      `${formatRate(m.rate)} ${m.unit}`,
+      fixed(m.p50Ms, 2),
+      fixed(m.p99Ms, 2),
+      m.vsMosquitto === undefined ? '' : `${m.vsMosquitto.toFixed(2)}x`,
+      m.operations.toLocaleString('en-US'),
+      m.seconds.toFixed(2),
+    ]),
+    out,
+  );
+  if (report.connections && report.connections.length > 0) {
+    out.write('\n');
+    printMarkdownTable(
+      ['idle connections', 'broker', 'RSS MB', 'KB / connection', 'idle CPU %', 'RSS × Mosquitto'],
+      report.connections.map((c) => [
+        c.connections.toLocaleString('en-US'),
+        c.broker,
+        c.rssMb.toFixed(0),
+        c.kbPerConnection.toFixed(1),
+        c.idleCpuPercent.toFixed(1),
+        c.rssVsMosquitto === undefined ? '' : `${c.rssVsMosquitto.toFixed(2)}x`,
+      ]),
+      out,
+    );
+  }
   if (report.ratios.length > 0) out.write('\n');
   for (const ratio of report.ratios) out.write(`${ratio.name}: ${ratio.value.toFixed(2)}x (${ratio.note})\n`);
   for (const skipped of report.skipped) out.write(`skipped ${skipped.name}: ${skipped.reason}\n`);
