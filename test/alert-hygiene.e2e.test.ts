@@ -55,11 +55,12 @@ test('the reference stack: a sensor that keeps reading dry sends one alert per w
   }
   await server.settle();
   const alerts = mail.messages.slice(start).filter((m) => m.subject === ALERT_SUBJECT);
-  assert.deepEqual(
-    alerts.map((m) => m.text.split('\n')[0]).sort(),
-    ['Humidity 31 under threshold for device name soilSensor2', 'Humidity 32 under threshold for device name soilSensor3'],
-    'the first dry reading of each sensor; the seven others are held back',
-  );
+  // The function runs on several workers at once, so which of a sensor's readings opens its window is not fixed.
+  const devices = alerts.map((m) => /^Humidity (\d+) under threshold for device name (\S+)/.exec(m.text)?.slice(1));
+  assert.deepEqual(devices.map((d) => d?.[1]).sort(), ['soilSensor2', 'soilSensor3'], 'one alert per sensor; the six others are held back');
+  for (const [humidity, device] of devices as Array<[string, string]>) {
+    assert.ok((device === 'soilSensor2' ? ['31', '30', '29', '28'] : ['32', '31', '30', '29']).includes(humidity), `${device} ${humidity}`);
+  }
   // The window as the stack file sets it, shown by the API.
   const topic = await server.api<{ dedupe?: { key: string; window: string; digest?: boolean } }>('/api/v1/topics/humidity-alerts');
   assert.deepEqual(topic.dedupe, { key: '${regex:device name (\\S+)}', window: '15m', digest: true });

@@ -39,7 +39,7 @@ test('deploy prints its plan, and deploying again changes nothing', async () => 
   assert.match(second.stdout, /0 to create, 0 to update, 0 to delete/);
 
   const rules = JSON.parse((await cli('rules', '--json')).stdout) as Array<{ name: string }>;
-  assert.deepEqual(rules.map((r) => r.name).sort(), ['SoilHumidityAlertRule', 'SoilHumidityTestRule']);
+  assert.deepEqual(rules.map((r) => r.name).sort(), ['SoilHumidityAlertRule', 'SoilHumidityReadingsRule', 'SoilHumidityTestRule']);
   const functions = JSON.parse((await cli('functions', 'list', '--json')).stdout) as Array<{ name: string }>;
   assert.deepEqual(functions.map((f) => f.name), ['humidity-alert']);
   const things = await cli('things');
@@ -116,7 +116,7 @@ test('destroy refuses a non-empty bucket unless --empty-buckets, then removes ev
   const refused = await cli('destroy', 'soil-moisture');
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /rule-filter-bucket.*not empty.*--empty-buckets/);
-  assert.equal(JSON.parse((await cli('rules', '--json')).stdout).length, 2, 'nothing was deleted');
+  assert.equal(JSON.parse((await cli('rules', '--json')).stdout).length, 3, 'nothing was deleted');
 
   const destroyed = await cli('destroy', 'soil-moisture', '--empty-buckets');
   assert.equal(destroyed.code, 0, destroyed.stderr);

@@ -4,6 +4,7 @@ import { postHttp } from './http.js';
 import type { ActionInput, ActionTarget } from './model.js';
 import { toNotificationPayload } from './notifications.js';
 import type { ActionPorts } from './ports.js';
+import { writeReading } from './timeseries.js';
 
 /**
  * Failures that no retry can mend: the target does not exist or refuses the
@@ -67,5 +68,13 @@ async function run(target: ActionTarget, input: ActionInput, jobId: string, port
       if (!outcome.ok) throw new ActionError(outcome.errorMessage, { retryable: outcome.retryable });
       return;
     }
+    case 'archive':
+      if (!ports.archive) throw new ActionError('no archive writer is configured', { retryable: false });
+      // Resolves once the batch holding this message is written: the job leaves the queue only then.
+      await ports.archive.append(target, input, jobId);
+      return;
+    case 'timeseries':
+      await writeReading(target, input, ports.readings);
+      return;
   }
 }

@@ -1,9 +1,9 @@
 import { errorMessage, systemClock, type Clock, type Logger, type Metrics } from '../core/index.js';
 import { isRetryable, isThrottled } from './action-error.js';
 import { executeAction, functionEvent } from './execute.js';
-import { awsActionName, targetResource, type ActionJob } from './model.js';
+import { ARCHIVE_MAX_BATCH_MESSAGES, awsActionName, targetResource, type ActionJob } from './model.js';
 import type { ActionPorts } from './ports.js';
-import { targetKey, type ActionQueue, type DeadLetter, type QueuedJob } from './queue/port.js';
+import { isBatchingTarget, targetKey, type ActionQueue, type DeadLetter, type QueuedJob } from './queue/port.js';
 import { backoffDelayMs, retryPolicyFor } from './retry-policy.js';
 
 export interface ExecutorOptions {
@@ -17,6 +17,11 @@ export interface ExecutorOptions {
   concurrency?: number;
   /** Jobs running at once against one target (a bucket, a function, an HTTP origin), so a slow one cannot take every slot. */
   perTargetConcurrency?: number;
+  /**
+   * Jobs held at once for one batching target (an archive): they wait there
+   * until their batch is written, so they take none of `concurrency`'s slots.
+   */
+  batchConcurrency?: number;
   /** Jobs on disk beyond which QoS 1 acknowledgements wait and QoS 0 messages are dropped (and counted). */
   maxBacklog?: number;
   /** ms between looks at the queue when nothing wakes the executor. */
@@ -27,6 +32,8 @@ export interface ExecutorOptions {
 
 export type EnqueueOutcome = 'enqueued' | 'dropped';
 
+/** Jobs leased in one queue call for a batching target: a batch fills without a queue round trip per message. */
+const BATCH_LEASE = 500;
 const THROTTLE_MIN_DELAY_MS = 1_000;
 const THROTTLE_MAX_DELAY_MS = 5 * 60_000;
 
@@ -40,6 +47,8 @@ export class ActionExecutor {
   readonly #o: Required<Omit<ExecutorOptions, 'onSettled'>> & Pick<ExecutorOptions, 'onSettled'>;
   readonly #running = new Set<Promise<void>>();
   readonly #busyTargets = new Map<string, number>();
+  /** Running jobs of batching targets, which do not count against `concurrency`. */
+  #batchRunning = 0;
   readonly #spaceWaiters: Array<() => void> = [];
   #backlog = 0;
   /** Jobs not yet done per target (waiting, retrying or running), to choose whom to lease for. */
@@ -62,6 +71,7 @@ export class ActionExecutor {
       // jobs, and a single fs bucket still gets enough parallel fsyncs.
       concurrency: 32,
       perTargetConcurrency: 16,
+      batchConcurrency: ARCHIVE_MAX_BATCH_MESSAGES,
       maxBacklog: 100_000,
       idlePollMs: 1_000,
       ...options,
@@ -144,32 +154,45 @@ export class ActionExecutor {
   }
 
   /**
-   * Leases one job at a time, taking targets in turn among those under their
+   * Leases jobs for one target at a time (its share of the free slots, or a
+   * batch for an archive), taking targets in turn among those under their
    * bound that have jobs waiting, so one busy target never makes the others
    * wait and a lease never walks past another target's backlog.
    */
   async #leaseAndStart(): Promise<number> {
     let started = 0;
     const nothingDue = new Set<string>();
-    while (!this.#stopped && this.#running.size < this.#o.concurrency) {
+    while (!this.#stopped) {
+      const slotFree = this.#running.size - this.#batchRunning < this.#o.concurrency;
+      const room = (target: string): number =>
+        (isBatchingTarget(target) ? this.#o.batchConcurrency : slotFree ? this.#o.perTargetConcurrency : 0) - (this.#busyTargets.get(target) ?? 0);
       const candidates = [...this.#targets].filter(([target, count]) => {
         const busy = this.#busyTargets.get(target) ?? 0;
-        return !nothingDue.has(target) && busy < this.#o.perTargetConcurrency && count > busy;
+        return !nothingDue.has(target) && room(target) > 0 && count > busy;
       });
       if (candidates.length === 0) break;
       this.#turn = (this.#turn + 1) % candidates.length;
-      const [target] = candidates[this.#turn] as [string, number];
-      const [queued] = await this.#o.queue.lease(1, this.#o.clock.now(), { target });
-      if (!queued) {
+      const [target, waiting] = candidates[this.#turn] as [string, number];
+      const batching = isBatchingTarget(target);
+      // Several jobs per lease (one queue transaction instead of one each), but no more than this
+      // target's share of the free slots, so the other targets with work still get theirs this round.
+      const freeSlots = this.#o.concurrency - (this.#running.size - this.#batchRunning);
+      const share = Math.max(1, Math.min(room(target), Math.ceil(freeSlots / candidates.length), waiting - (this.#busyTargets.get(target) ?? 0)));
+      const leased = await this.#o.queue.lease(batching ? Math.min(BATCH_LEASE, room(target)) : share, this.#o.clock.now(), { target });
+      if (leased.length === 0) {
         nothingDue.add(target);
         continue;
       }
-      const running: Promise<void> = this.#execute(queued).finally(() => {
-        this.#running.delete(running);
-        this.wake();
-      });
-      this.#running.add(running);
-      started += 1;
+      for (const queued of leased) {
+        if (batching) this.#batchRunning += 1;
+        const running: Promise<void> = this.#execute(queued).finally(() => {
+          if (batching) this.#batchRunning -= 1;
+          this.#running.delete(running);
+          this.wake();
+        });
+        this.#running.add(running);
+        started += 1;
+      }
     }
     return started;
   }
@@ -179,7 +202,8 @@ export class ActionExecutor {
     // Recount while idle, at most once per poll interval: the queue is the
     // truth, the counter only an estimate, and a count scans the whole queue.
     if (now - this.#recountedAt >= this.#o.idlePollMs || this.#running.size === 0) await this.#recount(now);
-    if (this.#running.size >= this.#o.concurrency) return this.#o.idlePollMs;
+    // Archive jobs waiting for their batch hold no slot: only the others decide whether the executor is full.
+    if (this.#running.size - this.#batchRunning >= this.#o.concurrency) return this.#o.idlePollMs;
     const next = await this.#o.queue.nextReadyAt();
     if (next === undefined || next <= now) return this.#o.idlePollMs;
     return Math.min(next - now, this.#o.idlePollMs);

@@ -11,8 +11,9 @@ export { retryPolicyFor, backoffDelayMs, scheduledDelayMs } from './retry-policy
 export type { RetryPolicy } from './retry-policy.js';
 export { executeAction } from './execute.js';
 export { BACKOFF_FUNCTIONS } from './model.js';
-export type { ActionConfig, ActionTarget, ActionJob, ActionInput, BackoffFunction, RuleDefinition, RuleRetryLimits } from './model.js';
-export type { ActionPorts, ObjectWriter, FunctionInvoker, MessagePublisher, NotificationDeliverer, NotificationPayload } from './ports.js';
+export type { ActionConfig, ActionTarget, ActionJob, ActionInput, ArchiveTarget, BackoffFunction, RuleDefinition, RuleRetryLimits } from './model.js';
+export { ARCHIVE_MAX_BATCH_MESSAGES } from './model.js';
+export type { ActionPorts, ArchiveAppender, ObjectWriter, FunctionInvoker, MessagePublisher, NotificationDeliverer, NotificationPayload } from './ports.js';
 export { NOTIFY_RULE_PREFIX, notifyRuleName, notificationJob } from './notifications.js';
 export type { NotificationDelivery } from './notifications.js';
 export * from './queue/index.js';

@@ -17,7 +17,49 @@ export type ActionConfig =
   | { kind: 'function'; functionName: string }
   | { kind: 'republish'; topic: string; qos: 0 | 1 }
   /** `url` and header values are templates; `timeoutMs` is milliseconds per attempt. */
-  | { kind: 'http'; url: string; headers: HttpHeader[]; timeoutMs: number };
+  | { kind: 'http'; url: string; headers: HttpHeader[]; timeoutMs: number }
+  | ArchiveTarget
+  /** `device` and `time` are templates here; a TimeseriesTarget carries them rendered. */
+  | TimeseriesTarget;
+
+/**
+ * The `timeseries` action (the counterpart of the reference architecture's
+ * DynamoDB table of readings): the SELECT output's `fields` stored as one
+ * reading of `device` at `time` in `series` (`actions/timeseries.ts`).
+ */
+export interface TimeseriesTarget {
+  kind: 'timeseries';
+  series: string;
+  device: string;
+  /** Epoch ms or ISO 8601 once rendered; unset: the message's timestamp(). */
+  time?: string;
+  /** Top-level fields of the SELECT output; their numbers are stored. */
+  fields: string[];
+}
+
+/**
+ * The `archive` action (the counterpart of AWS IoT's Firehose action with an
+ * S3 destination): messages buffered and written in batches under Hive
+ * partitions. No templates: one action is one stream of batches.
+ */
+export interface ArchiveTarget {
+  kind: 'archive';
+  bucket: string;
+  /** Key prefix without leading or trailing `/` (stacks require one). */
+  prefix: string;
+  format: 'ndjson' | 'parquet';
+  /** ms a batch may wait for more messages (Firehose's buffering interval). */
+  maxBatchDelayMs: number;
+  /** bytes at which a batch is written at once (Firehose's buffering size). */
+  maxBatchBytes: number;
+}
+
+/**
+ * The most `archive` jobs the executor holds leased for one archive (they
+ * wait there until their batch is written), and so the most messages one
+ * batch holds: the durable queue keeps each message until its object exists.
+ */
+export const ARCHIVE_MAX_BATCH_MESSAGES = 10_000;
 
 /**
  * An action with its templates rendered against one message: what a job carries.
@@ -30,6 +72,8 @@ export type ActionTarget =
   | { kind: 'function'; functionName: string }
   | { kind: 'republish'; topic: string; qos: 0 | 1 }
   | { kind: 'http'; url: string; headers: HttpHeader[]; timeoutMs: number }
+  | ArchiveTarget
+  | TimeseriesTarget
   /** `topic` is the topic's name; `protocol` the subscription's when the job was made. */
   | { kind: 'notification'; topic: string; subscriptionId: string; protocol: string };
 
@@ -112,6 +156,12 @@ export function awsActionName(target: ActionTarget): string {
       return 'HttpAction';
     case 'notification':
       return 'SnsAction';
+    case 'archive':
+      // AWS IoT batches to S3 through Kinesis Data Firehose.
+      return 'FirehoseAction';
+    case 'timeseries':
+      // AWS has no action of this shape (its nearest are DynamoDBv2 and Timestream): Sluice's own name.
+      return 'TimeseriesAction';
   }
 }
 
@@ -129,6 +179,10 @@ export function targetResource(target: ActionTarget): string {
     case 'notification':
       // The subscription's ARN (`<topicArn>:<id>`), as SNS names it.
       return `${topicArn(target.topic)}:${target.subscriptionId}`;
+    case 'archive':
+      return target.prefix === '' ? target.bucket : `${target.bucket}/${target.prefix}`;
+    case 'timeseries':
+      return target.series;
   }
 }
 

@@ -3,8 +3,20 @@
  * composition root plugs in the object store, the function runtime and the
  * broker. Actions never import those capabilities themselves.
  */
+import type { ActionInput, ArchiveTarget } from './model.js';
+
 export interface ObjectWriter {
   putObject(bucket: string, key: string, body: Buffer, options?: { contentType?: string; metadata?: Record<string, string> }): Promise<void>;
+}
+
+/**
+ * The archive writer: `append` resolves only once the object holding the
+ * message is written (its batch was flushed), and rejects with the store's
+ * error when that write failed. Until then the job stays leased in the
+ * durable queue, so a crash while the message is buffered loses nothing.
+ */
+export interface ArchiveAppender {
+  append(target: ArchiveTarget, input: ActionInput, jobId: string): Promise<void>;
 }
 
 export interface FunctionInvoker {
@@ -68,9 +80,23 @@ export interface NotificationDeliverer {
   ): Promise<{ ok: true } | { ok: false; retryable: boolean; errorMessage: string }>;
 }
 
+/** The readings store, as the `timeseries` action writes to it. */
+export interface ReadingsWriter {
+  /**
+   * Stores one reading; the same (series, device, time) again merges its
+   * fields, so a retried job stores it once. Rejects with
+   * SLUICE_ERR_NOT_FOUND when the series is not declared.
+   */
+  write(series: string, reading: { device: string; time: number; values: Record<string, number> }): Promise<void>;
+}
+
 export interface ActionPorts {
   objects: ObjectWriter;
   functions: FunctionInvoker;
   broker: MessagePublisher;
   notifications: NotificationDeliverer;
+  /** Optional: without it, `archive` actions fail for good (nothing can write them). */
+  archive?: ArchiveAppender;
+  /** Optional: without it, `timeseries` actions fail for good (nothing can store them). */
+  readings?: ReadingsWriter;
 }

@@ -24,6 +24,10 @@ const HOUR = 3_600_000;
  */
 const DEFAULTS: Record<string, RetryPolicy> = {
   s3: { maxAttempts: 8, maxAgeMs: 24 * HOUR, baseDelayMs: 200, maxDelayMs: 60_000 },
+  // The readings store is local storage too: its failures (a locked or full disk) are outages that end.
+  timeseries: { maxAttempts: 8, maxAgeMs: 24 * HOUR, baseDelayMs: 200, maxDelayMs: 60_000 },
+  // An archive's failures are its object store's: outages that end, as for s3.
+  archive: { maxAttempts: 8, maxAgeMs: 24 * HOUR, baseDelayMs: 200, maxDelayMs: 60_000 },
   function: { maxAttempts: 3, maxAgeMs: 6 * HOUR, baseDelayMs: 1_000, maxDelayMs: 60_000 },
   http: { maxAttempts: 8, maxAgeMs: 24 * HOUR, baseDelayMs: 1_000, maxDelayMs: 5 * 60_000 },
   republish: { maxAttempts: 3, maxAgeMs: HOUR, baseDelayMs: 100, maxDelayMs: 10_000 },

@@ -10,13 +10,16 @@ import {
   type FunctionInvoker,
   type RuleEvaluation,
 } from '../rules/index.js';
-import type { ActionConfig, ActionJob, ActionTarget, RuleDefinition } from './model.js';
+import type { ActionConfig, ActionJob, ActionTarget, ArchiveTarget, RuleDefinition } from './model.js';
 
 type CompiledAction =
   | { kind: 's3'; bucket: CompiledTemplate; key: CompiledTemplate; contentType?: string }
   | { kind: 'function'; functionName: string }
   | { kind: 'republish'; topic: CompiledTemplate; qos: 0 | 1 }
-  | { kind: 'http'; url: CompiledTemplate; headers: Array<{ key: string; value: CompiledTemplate }>; timeoutMs: number };
+  | { kind: 'http'; url: CompiledTemplate; headers: Array<{ key: string; value: CompiledTemplate }>; timeoutMs: number }
+  /** No templates: one archive action is one stream of batches. */
+  | ArchiveTarget
+  | { kind: 'timeseries'; series: string; device: CompiledTemplate; time?: CompiledTemplate; fields: string[] };
 
 interface DeployedRule {
   definition: RuleDefinition;
@@ -179,6 +182,8 @@ function compileAction(config: ActionConfig, rule: CompiledRule): CompiledAction
       };
     case 'function':
       return { kind: 'function', functionName: config.functionName };
+    case 'archive':
+      return config;
     case 'republish':
       return { kind: 'republish', topic: compileTemplate(config.topic), qos: config.qos };
     case 'http':
@@ -188,6 +193,14 @@ function compileAction(config: ActionConfig, rule: CompiledRule): CompiledAction
         url: compileTemplate(config.url),
         headers: config.headers.map(({ key, value }) => ({ key, value: compileTemplate(value) })),
         timeoutMs: config.timeoutMs,
+      };
+    case 'timeseries':
+      return {
+        kind: 'timeseries',
+        series: config.series,
+        device: compileTemplate(config.device),
+        ...(config.time !== undefined ? { time: compileTemplate(config.time) } : {}),
+        fields: config.fields,
       };
   }
 }
@@ -203,6 +216,7 @@ function renderAction(action: CompiledAction, message: DecodedMessage, vars: rea
         ...(action.contentType ? { contentType: action.contentType } : {}),
       };
     case 'function':
+    case 'archive':
       return action;
     case 'republish':
       return { kind: 'republish', topic: action.topic.render(message, vars), qos: action.qos };
@@ -212,6 +226,14 @@ function renderAction(action: CompiledAction, message: DecodedMessage, vars: rea
         url: action.url.render(message, vars),
         headers: action.headers.map(({ key, value }) => ({ key, value: value.render(message, vars) })),
         timeoutMs: action.timeoutMs,
+      };
+    case 'timeseries':
+      return {
+        kind: 'timeseries',
+        series: action.series,
+        device: action.device.render(message, vars),
+        ...(action.time ? { time: action.time.render(message, vars) } : {}),
+        fields: action.fields,
       };
   }
 }

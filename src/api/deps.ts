@@ -3,6 +3,7 @@ import type { Metrics } from '../core/index.js';
 import type { FunctionRuntime } from '../functions/index.js';
 import type { NotificationService, ReadableMailTransport } from '../notify/index.js';
 import type { Registry, TokenStore } from '../registry/index.js';
+import type { ReadingsStore } from '../readings/index.js';
 import type { StackService } from '../stack/index.js';
 import type { ObjectStore } from '../storage/index.js';
 
@@ -20,6 +21,10 @@ export interface ApiDeps {
   /** The dev mailbox, when mail is not sent through SMTP. */
   mailbox: ReadableMailTransport | undefined;
   objects: ObjectStore;
+  /** Which driver keeps a bucket (`fs` or `s3`), for `GET /api/v1/buckets`; unset: `fs`. */
+  bucketDriver?(bucket: string): 'fs' | 's3';
+  /** Series of readings (`timeseries` actions): `/api/v1/series`. */
+  readings: ReadingsStore;
   functions: FunctionRuntime;
   /** An asynchronous (`Event`) invoke: durably queued; resolves once it is on disk. Throws SLUICE_ERR_FUNCTION_NOT_FOUND. */
   invokeEvent(functionName: string, event: unknown): Promise<{ requestId: string }>;

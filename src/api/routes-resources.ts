@@ -10,7 +10,7 @@ const INVOCATION_TYPES = ['RequestResponse', 'Event', 'DryRun'] as const;
 const invokeQuery = z.object({ invocationType: z.enum(INVOCATION_TYPES).optional() }).strict();
 const invokeHeader = z.enum(INVOCATION_TYPES).optional();
 
-/** Read access to what stacks deployed, synchronous function invokes, the device registry, and notification topics and subscriptions. */
+/** Read access to what stacks deployed, synchronous function invokes, the device registry, and notification topics and subscriptions (buckets: routes-buckets.ts). */
 export async function resourceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   app.get('/api/v1/rules', async () => ({ rules: deps.rules.list() }));
   await registryRoutes(app, deps);
@@ -45,25 +45,5 @@ export async function resourceRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       return reply.code(202).header('x-amz-request-id', requestId).send({ requestId, status: 'queued' });
     }
     return deps.functions.invoke(name, event, { invocationType: 'RequestResponse' });
-  });
-
-  app.get('/api/v1/buckets', async () => ({ buckets: await deps.objects.listBuckets() }));
-  app.get('/api/v1/buckets/:bucket/objects', async (request) => {
-    const { bucket } = z.object({ bucket: z.string() }).parse(request.params);
-    const query = z
-      .object({ prefix: z.string().optional(), limit: z.coerce.number().int().min(1).max(10_000).optional() })
-      .strict()
-      .parse(request.query);
-    const objects = await deps.objects.listObjects(bucket, {
-      ...(query.prefix !== undefined ? { prefix: query.prefix } : {}),
-      limit: query.limit ?? 1000,
-    });
-    return { bucket, objects };
-  });
-  app.get('/api/v1/buckets/:bucket/objects/*', async (request, reply) => {
-    const params = z.object({ bucket: z.string(), '*': z.string() }).parse(request.params);
-    const object = await deps.objects.getObject(params.bucket, params['*']);
-    reply.header('content-type', 'application/octet-stream');
-    return object.body;
   });
 }

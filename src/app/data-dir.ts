@@ -8,6 +8,8 @@ export const dataPaths = (dataDir: string) => ({
   state: join(dataDir, 'state.db'),
   /** The durable action queue: its own file, synced on every commit. */
   queue: join(dataDir, 'queue.db'),
+  /** Readings of `timeseries` actions (series, device, time): its own file, synced on every commit. */
+  readings: join(dataDir, 'readings.db'),
   buckets: join(dataDir, 'buckets'),
   mailbox: join(dataDir, 'mailbox'),
   endpoints: join(dataDir, 'endpoints.json'),

@@ -34,11 +34,13 @@ import {
 } from '../notify/index.js';
 import { DEFAULT_SERVER_HOSTS, Registry, TokenStore } from '../registry/index.js';
 import { StackService, prepareStackDeployment, type SimulatorSpec, type StackDeployRequest } from '../stack/index.js';
+import { RetentionSweeper, openSqliteReadingsStore } from '../readings/index.js';
 import { openSqliteStateStore } from '../state/index.js';
-import { createFsObjectStore } from '../storage/index.js';
+import { BucketRouter, LifecycleSweeper, createFsObjectStore } from '../storage/index.js';
 import { dataPaths, ensureAdminToken, ensureDataDir, writeAtomically } from './data-dir.js';
 import { DeviceAuth } from './device-auth.js';
 import { createMessagePipeline } from './pipeline.js';
+import { createArchive } from './archive.js';
 import { functionInvokerForRules } from './rule-functions.js';
 import { pendingConfirmations, type PendingConfirmation } from './pending-confirmations.js';
 import { createStackTarget } from './stack-target.js';
@@ -99,7 +101,9 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     const tokens = new TokenStore(state, { logger });
     const { token: adminToken, created: adminTokenCreated } = await ensureAdminToken(paths.adminToken, tokens);
     const metrics = new Metrics();
-    const objects = createFsObjectStore(paths.buckets);
+    // Each bucket on its driver: `fs` under <data>/buckets, or S3 (--s3-*, or the stack's bucket settings).
+    const objects = new BucketRouter({ fs: createFsObjectStore(paths.buckets), ...(config.s3 ? { s3: config.s3 } : {}) });
+    cleanups.push(async () => objects.close());
     const registry = await Registry.open(state, { caDir: paths.ca, logger });
 
     // Bind HTTP first: its port decides the public URL that emails link to.
@@ -162,7 +166,7 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
           await broker.publish(request.topic, request.payload, request.qos);
         },
         // bucket destinations of asynchronous invocations, and sluice/runtime's s3.putObject / s3.getObject:
-        // the same store the `s3` rule action writes to. (The fs store keeps neither content type nor metadata yet.)
+        // the same store the `s3` rule action writes to, content type and metadata included.
         putObject: (bucket, key, body, contentType, metadata) =>
           objects.putObject(bucket, key, body, { contentType, ...(metadata ? { metadata } : {}) }),
         getObject: (bucket, key) => objects.getObject(bucket, key),
@@ -174,6 +178,10 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     const queue = config.actionQueue === 'memory' ? createMemoryActionQueue() : openSqliteActionQueue(paths.queue);
     if (config.actionQueue === 'memory') logger.warn('--action-queue memory: queued actions are lost on a crash; use it only to measure');
     cleanups.push(() => queue.close());
+    // Closes after the executor stops (cleanups run in reverse), so no timeseries job writes to a closed store.
+    const readings = openSqliteReadingsStore(paths.readings);
+    cleanups.push(() => readings.close());
+    const archive = createArchive(objects, logger);
     const executor = new ActionExecutor({
       queue,
       maxBacklog: config.maxBacklog,
@@ -189,10 +197,17 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
           },
         },
         notifications: notificationDeliverer(notify, metrics),
+        archive: archive.port,
+        readings,
       },
     });
     // Stops before functions and stores close (cleanups run in reverse); what has not run stays queued on disk.
-    cleanups.push(() => executor.stop());
+    // Archive jobs run until their batch is written, so the stop writes the buffered batches rather than wait out their delay.
+    cleanups.push(async () => {
+      const stopping = executor.stop();
+      await archive.close();
+      await stopping;
+    });
     // The action queue is the notification outbox: one job per (message, subscription), under `$notify/<topic>`.
     notify.setOutbox(notificationOutbox(executor, queue));
     const deadLetters = new DeadLetters(queue, executor, systemClock);
@@ -201,7 +216,7 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     const stacks = new StackService({
       state,
       logger,
-      target: createStackTarget({ objects, notify, functions, rules, registry, simulators }),
+      target: createStackTarget({ objects, bucketConfig: objects, notify, functions, rules, registry, simulators, readings }),
     });
     await stacks.restore();
 
@@ -277,6 +292,8 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
         notifySigner: signer,
         mailbox,
         objects,
+        bucketDriver: (bucket) => objects.driverOf(bucket),
+        readings,
         functions,
         invokeEvent: eventInvoker(executor, functions),
         registry,
@@ -295,6 +312,10 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     for (const request of stackRequests) await stacks.deploy(request);
     // Jobs left queued by the last run (a crash, a stop) resume once rules and functions are back.
     await executor.start();
+    // Series retention (their lifecycle rules): once now, then hourly.
+    const retention = new RetentionSweeper({ store: readings, logger });
+    retention.start();
+    cleanups.push(() => retention.stop());
     // Alert hygiene: open dedupe windows are scheduled again and digests of those that ended meanwhile queued (the outbox is ready).
     await notify.resumeAlertHygiene();
     cleanups.push(async () => notify.closeAlertHygiene());
@@ -310,6 +331,10 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
       await pruning;
     });
     prune();
+    // Buckets' lifecycle rules (S3's expiration): swept now and hourly; the store closes after the sweep in progress.
+    const sweeper = new LifecycleSweeper({ store: objects, rules: () => objects.lifecycleRules(), clock: systemClock, logger });
+    sweeper.start();
+    cleanups.push(() => sweeper.close());
     await writeAtomically(paths.endpoints, `${JSON.stringify(endpoints, null, 2)}\n`);
 
     let closing: Promise<void> | undefined;

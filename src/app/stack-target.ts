@@ -18,14 +18,19 @@ import type {
   ThingTypeSpec,
   TopicSpec,
 } from '../stack/index.js';
-import type { ObjectStore } from '../storage/index.js';
+import type { ReadingsStore } from '../readings/index.js';
+import type { BucketConfig, ObjectStore } from '../storage/index.js';
 
 export interface StackTargetDeps {
   objects: ObjectStore;
+  /** Routes each bucket to its driver with its lifecycle rules (storage's `BucketRouter`); without it, every bucket is on `objects`. */
+  bucketConfig?: { configure(bucket: string, config: BucketConfig | undefined): BucketConfig | undefined };
   notify: NotificationService;
   functions: FunctionRuntime;
   rules: RuleSet;
   registry: Registry;
+  /** The readings store (series of `timeseries` actions); optional so tests of other resources need not open one. */
+  readings?: ReadingsStore;
   /** Simulator settings per stack, read by `up --simulate`. */
   simulators: Map<string, SimulatorSpec>;
 }
@@ -33,11 +38,26 @@ export interface StackTargetDeps {
 /** Where a stack's resources become running things: the one place that knows every capability. */
 export function createStackTarget(deps: StackTargetDeps): StackTarget {
   return {
-    async putBucket(name) {
-      await deps.objects.createBucket(name);
+    async putBucket(name, spec = {}) {
+      // The bucket's driver first, so that it is made where the stack says; put back as it was if that fails.
+      const previous = deps.bucketConfig?.configure(name, spec);
+      try {
+        await deps.objects.createBucket(name);
+      } catch (error) {
+        deps.bucketConfig?.configure(name, previous);
+        throw error;
+      }
     },
     async deleteBucket(name, options) {
       if (await deps.objects.bucketExists(name)) await deps.objects.deleteBucket(name, { empty: options.empty });
+      deps.bucketConfig?.configure(name, undefined);
+    },
+    async putSeries(name, spec) {
+      if (!deps.readings) throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `series ${name}: this server has no readings store`);
+      await deps.readings.putSeries(name, spec);
+    },
+    async deleteSeries(name) {
+      await deps.readings?.deleteSeries(name);
     },
     async isBucketEmpty(name) {
       return (await deps.objects.bucketExists(name)) ? deps.objects.isBucketEmpty(name) : true;
@@ -161,6 +181,8 @@ export function createStackTarget(deps: StackTargetDeps): StackTarget {
       switch (kind) {
         case 'bucket':
           return deps.objects.bucketExists(name);
+        case 'series':
+          return (await deps.readings?.getSeries(name)) !== undefined;
         case 'function':
           return deps.functions.has(name);
         case 'rule':
@@ -238,5 +260,9 @@ function toActionConfig(action: ActionSpec): ActionConfig {
       return { kind: 'republish', topic: action.topic, qos: action.qos };
     case 'http':
       return { kind: 'http', url: action.url, headers: action.headers.map(({ key, value }) => ({ key, value })), timeoutMs: action.timeoutMs };
+    case 'archive':
+      return { ...action };
+    case 'timeseries':
+      return { ...action };
   }
 }

@@ -38,6 +38,9 @@ interface UpFlags {
   maxTopicBytes?: string;
   maxTopicLevels?: string;
   maxClientIdBytes?: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3ForcePathStyle: boolean;
 }
 
 export function registerUp(program: Command): void {
@@ -75,6 +78,9 @@ export function registerUp(program: Command): void {
     .option('--max-topic-bytes <n>', 'longest topic or filter in bytes (default 256)', process.env.SLUICE_MAX_TOPIC_BYTES)
     .option('--max-topic-levels <n>', 'most topic levels (default 7)', process.env.SLUICE_MAX_TOPIC_LEVELS)
     .option('--max-client-id-bytes <n>', 'longest client id in bytes (default 128)', process.env.SLUICE_MAX_CLIENT_ID_BYTES)
+    .option('--s3-endpoint <url>', 'keep buckets in this S3-compatible store (MinIO, Garage, ...) instead of <data>/buckets; credentials from SLUICE_S3_ACCESS_KEY_ID and SLUICE_S3_SECRET_ACCESS_KEY, or the AWS SDK\'s chain', process.env.SLUICE_S3_ENDPOINT)
+    .option('--s3-region <region>', 'keep buckets in S3 in this region (AWS S3 itself without --s3-endpoint)', process.env.SLUICE_S3_REGION)
+    .option('--s3-force-path-style', 'address buckets as ENDPOINT/BUCKET/KEY (MinIO, Garage)', envFlag('SLUICE_S3_FORCE_PATH_STYLE'))
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', process.env.SLUICE_LOG_LEVEL ?? 'info')
     .action(action(async (flags: UpFlags) => runUp({ ...flags, data: program.opts<{ data?: string }>().data ?? './data' })));
 }
@@ -130,6 +136,12 @@ async function runUp(flags: UpFlags & { data: string }): Promise<void> {
     ...(flags.maxTopicBytes !== undefined ? { maxTopicBytes: Number(flags.maxTopicBytes) } : {}),
     ...(flags.maxTopicLevels !== undefined ? { maxTopicLevels: Number(flags.maxTopicLevels) } : {}),
     ...(flags.maxClientIdBytes !== undefined ? { maxClientIdBytes: Number(flags.maxClientIdBytes) } : {}),
+    ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
+    ...(flags.s3Region ? { s3Region: flags.s3Region } : {}),
+    s3ForcePathStyle: flags.s3ForcePathStyle,
+    // Secrets only from the environment: flags show in ps.
+    ...(process.env.SLUICE_S3_ACCESS_KEY_ID ? { s3AccessKeyId: process.env.SLUICE_S3_ACCESS_KEY_ID } : {}),
+    ...(process.env.SLUICE_S3_SECRET_ACCESS_KEY ? { s3SecretAccessKey: process.env.SLUICE_S3_SECRET_ACCESS_KEY } : {}),
   };
   const logger = createLogger({ level: flags.logLevel });
   const server = await startServer(options, { logger });
@@ -199,6 +211,14 @@ function printBanner(server: RunningServer): void {
       '  npx sluice mailbox            # list messages',
       '  npx sluice mailbox show ID    # read one, with its confirmation link to open',
     );
+  }
+  if (config.s3) {
+    // Where and as whom, never the secret key.
+    const s3 = config.s3;
+    const notes = [s3.region ? `region ${s3.region}` : '', s3.forcePathStyle ? 'path-style' : '', s3.credentials ? `key ${s3.credentials.accessKeyId}` : 'AWS default credentials']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(`Buckets are kept in S3 at ${s3.endpoint ?? 'AWS'} (${notes}), unless a stack's bucket says driver: fs.`);
   }
   lines.push('Watch the traffic: npx sluice sub "#"', '');
   process.stdout.write(lines.join('\n'));

@@ -134,3 +134,15 @@ test('config: SMTP secrets never show in JSON, util.inspect or the one-line desc
   assert.equal(describeSmtpSettings(withOauth.smtp ?? assert.fail()), 'smtp://mail.example.com:2525 (STARTTLS required, XOAUTH2 as alerts@example.com, renewed)');
   assert.equal(describeSmtpSettings(resolveServerConfig({ smtp: 'smtp://localhost', smtpStarttls: 'off' }).smtp ?? assert.fail()), 'smtp://localhost:587 (no STARTTLS)');
 });
+
+test('config: --s3-endpoint or --s3-region makes S3 the default store; its secret never shows; stray S3 settings are errors', () => {
+  assert.equal(resolveServerConfig({}).s3, undefined);
+  const config = resolveServerConfig({ s3Endpoint: 'http://127.0.0.1:9000/', s3ForcePathStyle: true, s3AccessKeyId: 'minio', s3SecretAccessKey: 's3cr3t-value' });
+  assert.deepEqual({ ...config.s3 }, { endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, credentials: { accessKeyId: 'minio', secretAccessKey: 's3cr3t-value' } });
+  assert.doesNotMatch(JSON.stringify(config), /s3cr3t-value/);
+  assert.doesNotMatch(inspect(config, { depth: 5 }), /s3cr3t-value/);
+  assert.equal(resolveServerConfig({ s3Region: 'eu-west-1' }).s3?.region, 'eu-west-1');
+  assert.match(configError({ s3Endpoint: 'ftp://x' }).message, /--s3-endpoint: expected an http\(s\) URL/);
+  assert.match(configError({ s3ForcePathStyle: true }).message, /--s3-force-path-style: only applies with --s3-endpoint or --s3-region/);
+  assert.match(configError({ s3Endpoint: 'http://x', s3AccessKeyId: 'a' }).message, /SLUICE_S3_ACCESS_KEY_ID.*give both/);
+});

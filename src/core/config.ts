@@ -77,9 +77,22 @@ export const serverConfigSchema = z
     maxClientIdBytes: z.coerce.number().int().min(1).optional(),
     insecure: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** The default object store becomes `s3` at this S3-compatible endpoint (MinIO, Garage, ...); `s3` settings in a stack's bucket override it. */
+    s3Endpoint: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:9000' }).optional(),
+    /** The default object store becomes `s3` (AWS S3 itself when no --s3-endpoint) in this region. */
+    s3Region: z.string().regex(/^[a-z0-9-]{1,64}$/, 'expected a region such as us-east-1').optional(),
+    /** Path-style URLs (`endpoint/bucket/key`): MinIO, Garage and most self-hosted stores need them. */
+    s3ForcePathStyle: z.boolean().default(false),
+    /** Explicit S3 credentials (secrets: from SLUICE_S3_* variables); without them, the AWS SDK's default chain. */
+    s3AccessKeyId: z.string().min(1).optional(),
+    s3SecretAccessKey: z.string().min(1).optional(),
   })
   .strict()
-  .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { message: 'give both --tls-cert and --tls-key, or neither', path: ['tlsCert'] });
+  .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { message: 'give both --tls-cert and --tls-key, or neither', path: ['tlsCert'] })
+  .refine((c) => (c.s3AccessKeyId === undefined) === (c.s3SecretAccessKey === undefined), {
+    message: 'give both SLUICE_S3_ACCESS_KEY_ID and SLUICE_S3_SECRET_ACCESS_KEY, or neither (then the AWS SDK\'s default chain: AWS_ACCESS_KEY_ID, profiles, roles)',
+    path: ['s3AccessKeyId'],
+  });
 
 /** The flags that make up `SmtpSettings`; in the resolved config they are folded into `smtp`. */
 const SMTP_FIELDS = [
@@ -114,10 +127,26 @@ export interface SmtpSettings {
 }
 
 export type ServerOptions = z.input<typeof serverConfigSchema>;
-export type ServerConfig = Readonly<Omit<z.output<typeof serverConfigSchema>, 'smtp' | SmtpField> & { smtp?: SmtpSettings }>;
+/**
+ * The server's S3 settings (`--s3-*`), when it has any: then buckets default
+ * to the `s3` driver. JSON and `util.inspect` show the secret key redacted.
+ */
+export interface ServerS3Settings {
+  endpoint?: string;
+  region?: string;
+  forcePathStyle: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+type S3Field = 's3Endpoint' | 's3Region' | 's3ForcePathStyle' | 's3AccessKeyId' | 's3SecretAccessKey';
+export type ServerConfig = Readonly<Omit<z.output<typeof serverConfigSchema>, 'smtp' | SmtpField | S3Field> & { smtp?: SmtpSettings; s3?: ServerS3Settings }>;
 
 /** Flags whose name is not the kebab-case of their option. */
-const FLAG_NAMES: Record<string, string> = { dataDir: '--data', tlsHosts: '--tls-host', stacks: '--stack', params: '--param' };
+const FLAG_NAMES: Record<string, string> = {
+  dataDir: '--data', tlsHosts: '--tls-host', stacks: '--stack', params: '--param',
+  // Secrets come only from the environment (flags show in ps).
+  s3AccessKeyId: 'SLUICE_S3_ACCESS_KEY_ID', s3SecretAccessKey: 'SLUICE_S3_SECRET_ACCESS_KEY',
+};
 
 /** `--smtp-oauth2-user` for `smtpOauth2User`: errors name the flag a user typed (or its `SLUICE_*` variable). */
 export function flagName(option: string): string {
@@ -130,8 +159,10 @@ export function resolveServerConfig(options: ServerOptions): ServerConfig {
     const issue = parsed.error.issues[0];
     throw configError(issue?.path ?? [], issue?.message ?? 'invalid');
   }
+  const { s3Endpoint, s3Region, s3ForcePathStyle, s3AccessKeyId, s3SecretAccessKey, ...withSmtp } = parsed.data;
   const { smtp, smtpStarttls, smtpCa, smtpOauth2User, smtpOauth2AccessToken, smtpOauth2ClientId, smtpOauth2ClientSecret, smtpOauth2RefreshToken, smtpOauth2TokenUrl, ...config } =
-    parsed.data;
+    withSmtp;
+  const s3Settings = resolveS3Settings({ s3Endpoint, s3Region, s3ForcePathStyle, s3AccessKeyId, s3SecretAccessKey });
   const smtpSettings = resolveSmtpSettings(smtp, {
     smtpStarttls, smtpCa, smtpOauth2User, smtpOauth2AccessToken, smtpOauth2ClientId, smtpOauth2ClientSecret, smtpOauth2RefreshToken, smtpOauth2TokenUrl,
   });
@@ -141,7 +172,35 @@ export function resolveServerConfig(options: ServerOptions): ServerConfig {
     dataDir,
     publicUrl: config.publicUrl?.replace(/\/+$/, ''),
     ...(smtpSettings ? { smtp: smtpSettings } : {}),
+    ...(s3Settings ? { s3: s3Settings } : {}),
   });
+}
+
+/** The `--s3-*` flags as one settings object: set when an endpoint or a region is given (else buckets stay on `fs`). */
+function resolveS3Settings(flags: {
+  s3Endpoint: string | undefined;
+  s3Region: string | undefined;
+  s3ForcePathStyle: boolean;
+  s3AccessKeyId: string | undefined;
+  s3SecretAccessKey: string | undefined;
+}): ServerS3Settings | undefined {
+  if (flags.s3Endpoint === undefined && flags.s3Region === undefined) {
+    if (flags.s3ForcePathStyle) throw configError(['s3ForcePathStyle'], 'only applies with --s3-endpoint or --s3-region');
+    if (flags.s3AccessKeyId !== undefined) throw configError(['s3AccessKeyId'], 'S3 credentials only apply with --s3-endpoint or --s3-region');
+    return undefined;
+  }
+  const settings: ServerS3Settings = {
+    ...(flags.s3Endpoint !== undefined ? { endpoint: flags.s3Endpoint.replace(/\/+$/, '') } : {}),
+    ...(flags.s3Region !== undefined ? { region: flags.s3Region } : {}),
+    forcePathStyle: flags.s3ForcePathStyle,
+    ...(flags.s3AccessKeyId !== undefined && flags.s3SecretAccessKey !== undefined
+      ? { credentials: Object.freeze({ accessKeyId: flags.s3AccessKeyId, secretAccessKey: flags.s3SecretAccessKey }) }
+      : {}),
+  };
+  const redacted = () => ({ ...settings, ...(settings.credentials ? { credentials: { accessKeyId: settings.credentials.accessKeyId, secretAccessKey: 'REDACTED' } } : {}) });
+  Object.defineProperty(settings, 'toJSON', { value: redacted, enumerable: false });
+  Object.defineProperty(settings, inspect.custom, { value: redacted, enumerable: false });
+  return Object.freeze(settings);
 }
 
 function configError(path: ReadonlyArray<PropertyKey>, message: string): SluiceError {

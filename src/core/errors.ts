@@ -18,6 +18,7 @@ export const ERROR_CATALOG = {
   SLUICE_ERR_BUCKET_NOT_EMPTY: { status: 409, summary: 'bucket is not empty' },
   SLUICE_ERR_OBJECT_NOT_FOUND: { status: 404, summary: 'no such object' },
   SLUICE_ERR_OBJECT_KEY_INVALID: { status: 400, summary: 'object key is not allowed' },
+  SLUICE_ERR_STORAGE_UNAVAILABLE: { status: 503, summary: 'the object store could not be reached or refused the request' },
   SLUICE_ERR_FUNCTION_NOT_FOUND: { status: 404, summary: 'no such function' },
   SLUICE_ERR_FUNCTION_BUNDLE: { status: 400, summary: 'function source could not be bundled' },
   SLUICE_ERR_FUNCTION_TIMEOUT: { status: 500, summary: 'function timed out' },

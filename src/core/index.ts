@@ -9,3 +9,4 @@ export * from './zod-errors.js';
 export * from './config.js';
 export * from './metrics.js';
 export * from './files.js';
+export * from './times.js';

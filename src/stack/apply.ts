@@ -30,6 +30,8 @@ export async function putResource(target: StackTarget, resource: StackResource, 
   switch (resource.kind) {
     case 'bucket':
       return done(target.putBucket(resource.name, resource.spec));
+    case 'series':
+      return done(target.putSeries(resource.name, resource.spec));
     case 'topic':
       return done(target.putTopic(resource.name, resource.spec));
     case 'subscription': {
@@ -62,6 +64,8 @@ export async function deleteResource(target: StackTarget, resource: DeployedReso
   switch (resource.kind) {
     case 'bucket':
       return target.deleteBucket(resource.name, { empty: options.emptyBuckets });
+    case 'series':
+      return target.deleteSeries(resource.name);
     case 'topic':
       return target.deleteTopic(resource.name);
     case 'subscription': {

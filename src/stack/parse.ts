@@ -56,6 +56,7 @@ export function parseStackLocated(src: StackSource, params: Record<string, strin
     parameters,
     params: resolved,
     buckets: stack.buckets,
+    series: stack.series,
     topics: stack.topics,
     functions: stack.functions,
     rules,
@@ -80,7 +81,7 @@ export function parseStackLocated(src: StackSource, params: Record<string, strin
   return { definition: deepFreeze(definition), locator, tests: deepFreeze(tests) };
 }
 
-const SECTIONS = ['parameters', 'buckets', 'topics', 'functions', 'rules', 'thingTypes', 'things', 'policies', 'certificates'];
+const SECTIONS = ['parameters', 'buckets', 'series', 'topics', 'functions', 'rules', 'thingTypes', 'things', 'policies', 'certificates'];
 
 function requireMap(value: unknown, locator: StackLocator): Record<string, unknown> {
   if (value && typeof value === 'object' && !Array.isArray(value)) {

@@ -11,6 +11,7 @@ import {
   type PolicySpec,
   type ResourceKind,
   type RuleSpec,
+  type SeriesSpec,
   type StackDefinition,
   type ThingSpec,
   type ThingTypeSpec,
@@ -21,6 +22,7 @@ import {
 /** One resource as planned and as recorded; `spec` is what the target's `put...` receives. */
 export type StackResource =
   | { kind: 'bucket'; name: string; hash: string; spec: BucketSpec }
+  | { kind: 'series'; name: string; hash: string; spec: SeriesSpec }
   | { kind: 'topic'; name: string; hash: string; spec: TopicSpec }
   | { kind: 'subscription'; name: string; hash: string; spec: TopicSubscriptionSpec }
   | { kind: 'function'; name: string; hash: string; spec: FunctionDeploySpec }
@@ -92,6 +94,7 @@ export function stackResources(definition: StackDefinition, code: Record<string,
   const resources: StackResource[] = [];
   const add = <R extends StackResource>(resource: Omit<R, 'hash'>) => resources.push({ ...resource, hash: specHash(resource.spec) } as R);
   for (const [name, spec] of Object.entries(definition.buckets)) add({ kind: 'bucket', name, spec });
+  for (const [name, spec] of Object.entries(definition.series)) add({ kind: 'series', name, spec });
   for (const [topic, { subscriptions, ...spec }] of Object.entries(definition.topics)) {
     add({ kind: 'topic', name: topic, spec });
     for (const subscription of subscriptions) {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { FILTER_POLICY_SCOPES, PROTOCOLS, alertHygieneConfigSchema } from '../notify/index.js';
 import { KEY_ALGORITHMS, THING_TYPE_NAME as THING_TYPE_NAME_PATTERN, policyDocumentSchema, thingTypePropertiesSchema } from '../registry/index.js';
 import { DEFAULT_SQL_VERSION, SQL_VERSIONS } from '../rules/index.js';
-import type { ActionSpec, RuleTestExpectation, RuleTestSpec, ThingTypeSpec } from './types.js';
+import type { ActionSpec, BucketSpec, RuleTestExpectation, RuleTestSpec, ThingTypeSpec } from './types.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -22,6 +22,22 @@ export function durationMs(what: string, maxMs: number) {
       return Math.round(Number(match?.[1]) * (UNIT_MS[match?.[2] ?? 'ms'] ?? 1));
     })
     .refine((ms) => ms > 0 && ms <= maxMs, `${what} must be more than 0 and at most ${maxMs / 1000}s`);
+}
+
+const BYTE_SIZE = /^(\d+(?:\.\d+)?)(B|KB|MB|GB)$/;
+const UNIT_BYTES: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+
+/** Sizes need a unit (`5MB`); KB, MB and GB are 1024-based, as Firehose's buffering sizes (MiB). */
+export function byteSize(what: string, maxBytes: number) {
+  const expected = 'expected a size with a unit, such as 512KB or 5MB';
+  return z
+    .string({ error: expected })
+    .regex(BYTE_SIZE, expected)
+    .transform((text) => {
+      const match = BYTE_SIZE.exec(text);
+      return Math.round(Number(match?.[1]) * (UNIT_BYTES[match?.[2] ?? 'B'] ?? 1));
+    })
+    .refine((bytes) => bytes > 0 && bytes <= maxBytes, `${what} must be more than 0 and at most ${maxBytes / 1024 ** 2}MB`);
 }
 
 const name = (pattern: RegExp, rule: string) => z.string().regex(pattern, rule);
@@ -70,12 +86,84 @@ const httpActionSchema = z
   .strict()
   .transform(({ url, headers, timeout }) => ({ url, headers, timeoutMs: timeout }));
 
+/**
+ * The `archive` action: batches under Hive partitions (docs/data.md). The
+ * bounds are Firehose's buffering hints: 60 s and 5 MB by default, at most
+ * 900 s and 128 MB. The prefix is literal (no templates: one action, one
+ * stream of batches) and must make valid object key segments. It is required:
+ * a reader globs `<bucket>/<prefix>/**`, and a glob over the whole bucket
+ * would also take its other objects.
+ */
+const archiveActionSchema = z
+  .object({
+    bucket: BUCKET_NAME,
+    prefix: z
+      .string({ error: 'prefix is required: the key segments the archive\'s partitions go under, such as raw/readings' })
+      .min(1, 'prefix must not be empty: the archive goes under its own prefix, such as raw/readings')
+      .max(512, 'prefix must be at most 512 characters')
+      .refine((p) => !p.includes('${'), 'prefix is literal: templates are not allowed (partitions come from each message\'s timestamp)')
+      .refine(
+        (p) => p.split('/').every((s) => s !== '' && s !== '.' && s !== '..' && !s.startsWith('.sluice-')),
+        'prefix is key segments separated by / (no leading, trailing or double /, no . or .. segments, none starting with .sluice-)',
+      ),
+    format: z.enum(['ndjson', 'parquet'], { error: 'format must be ndjson or parquet' }).default('parquet'),
+    maxBatchDelay: durationMs('maxBatchDelay', 900_000).default(60_000), // ms (60s, Firehose's default buffering interval)
+    maxBatchSize: byteSize('maxBatchSize', 128 * 1024 ** 2).default(5 * 1024 ** 2), // bytes (5MB, Firehose's default buffering size)
+  })
+  .strict()
+  .transform(({ bucket, prefix, format, maxBatchDelay, maxBatchSize }) => ({ bucket, prefix, format, maxBatchDelayMs: maxBatchDelay, maxBatchBytes: maxBatchSize }));
+
+// DynamoDB's table naming rule: a series is the counterpart of the reference architecture's readings table.
+const SERIES_NAME = name(/^[a-zA-Z0-9_.-]{3,255}$/, 'series names are 3-255 characters of A-Z, a-z, 0-9, _, . and -');
+
+/**
+ * The `timeseries` action: `fields` of the SELECT output stored per device
+ * and time in a series (docs/data.md). `device` and `time` are templates;
+ * the device defaults to the client id, the time to the message's timestamp().
+ */
+const timeseriesActionSchema = z
+  .object({
+    series: SERIES_NAME,
+    device: nonEmpty.default('${clientid()}'),
+    time: nonEmpty.optional(),
+    fields: z
+      .array(nonEmpty.max(255, 'field names are at most 255 characters'))
+      .min(1, 'name at least one field to store')
+      .max(100, 'at most 100 fields')
+      .superRefine((fields, ctx) => {
+        fields.forEach((field, i) => {
+          if (fields.indexOf(field) !== i) ctx.addIssue({ code: 'custom', message: `field '${field}' is listed twice`, path: [i] });
+        });
+      }),
+  })
+  .strict()
+  .transform(({ series, device, time, fields }) => ({ series, device, ...(time !== undefined ? { time } : {}), fields }));
+
+const RETENTION = /^(\d+)(d|h)$/;
+/** A series' retention: whole days (as S3 lifecycle rules count) or hours; at most 100 years. */
+const retentionMs = z
+  .string({ error: 'expected a retention such as 30d or 12h' })
+  .regex(RETENTION, 'expected a retention such as 30d or 12h (days or hours)')
+  .transform((text) => {
+    const match = RETENTION.exec(text);
+    return Number(match?.[1]) * (match?.[2] === 'd' ? 86_400_000 : 3_600_000);
+  })
+  .refine((ms) => ms > 0 && ms <= 36_500 * 86_400_000, 'retention must be more than 0 and at most 36500d');
+
+const seriesSchema = z
+  .object({ retention: retentionMs.optional() })
+  .strict()
+  .nullable()
+  .transform((series) => (series?.retention !== undefined ? { retentionMs: series.retention } : {}));
+
 /** One schema per action kind; the key in the stack file is the kind (AWS TopicRulePayload style). */
 export const ACTION_SCHEMAS = {
   s3: z.object({ bucket: nonEmpty, key: nonEmpty, contentType: nonEmpty.optional() }).strict(),
   function: z.object({ name: nonEmpty }).strict(),
   republish: z.object({ topic: nonEmpty, qos: z.union([z.literal(0), z.literal(1)], { error: 'qos must be 0 or 1' }).default(0) }).strict(),
   http: httpActionSchema,
+  archive: archiveActionSchema,
+  timeseries: timeseriesActionSchema,
 } as const;
 
 export const ACTION_KINDS = Object.keys(ACTION_SCHEMAS) as Array<keyof typeof ACTION_SCHEMAS>;
@@ -91,6 +179,8 @@ const actionSchema = z
     function: ACTION_SCHEMAS.function.optional(),
     republish: ACTION_SCHEMAS.republish.optional(),
     http: ACTION_SCHEMAS.http.optional(),
+    archive: ACTION_SCHEMAS.archive.optional(),
+    timeseries: ACTION_SCHEMAS.timeseries.optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -107,6 +197,8 @@ const actionSchema = z
     if (value.function) return { kind: 'function', ...value.function };
     if (value.republish) return { kind: 'republish', ...value.republish };
     if (value.http) return { kind: 'http', ...value.http };
+    if (value.archive) return { kind: 'archive', ...value.archive };
+    if (value.timeseries) return { kind: 'timeseries', ...value.timeseries };
     // Unreachable: the refinement above guarantees one kind.
     throw new Error('action without a kind');
   });
@@ -335,6 +427,63 @@ const subscriptionSchema = z
 
 const scalarDefault = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
+/**
+ * A bucket: its driver (`fs` or `s3`, default the server's) with, for `s3`,
+ * where and as whom (each unset field falls back to `sluice up`'s `--s3-*`),
+ * and S3-style lifecycle rules. Secrets belong in parameters:
+ * `secretAccessKey: ${param:minioSecret}`. `photos:` alone is a bucket with the defaults.
+ */
+const bucketSchema = z
+  .object({
+    driver: z.enum(['fs', 's3'], { error: 'driver must be fs or s3' }).optional(),
+    endpoint: z.url({ protocol: /^https?$/, error: 'endpoint must be an http(s) URL such as http://127.0.0.1:9000' }).optional(),
+    region: z.string().regex(/^[a-z0-9-]{1,64}$/, 'expected a region such as us-east-1 (Garage: garage)').optional(),
+    forcePathStyle: z.boolean({ error: 'forcePathStyle must be true or false' }).optional(),
+    /** The bucket's name at the provider, when it is not the stack's name for it. */
+    bucket: BUCKET_NAME.optional(),
+    accessKeyId: nonEmpty.optional(),
+    secretAccessKey: nonEmpty.optional(),
+    sessionToken: nonEmpty.optional(),
+    // S3: at most 1,000 rules per bucket; Expiration Days is a positive integer.
+    lifecycle: z
+      .array(
+        z
+          .object({
+            prefix: z.string().optional(),
+            expireAfterDays: z.number({ error: 'expireAfterDays must be a number of days' }).int('expireAfterDays must be a whole number of days').min(1, 'expireAfterDays must be at least 1'),
+          })
+          .strict(),
+      )
+      .max(1000, 'at most 1000 lifecycle rules per bucket (S3)')
+      .optional(),
+  })
+  .strict()
+  .nullable()
+  .superRefine((b, ctx) => {
+    if (!b) return;
+    if ((b.accessKeyId === undefined) !== (b.secretAccessKey === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give both accessKeyId and secretAccessKey, or neither (then the server\'s credentials are used)', path: [b.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey'] });
+    }
+    if (b.sessionToken !== undefined && b.accessKeyId === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'sessionToken goes with accessKeyId and secretAccessKey', path: ['sessionToken'] });
+    }
+    if (b.driver === 'fs') {
+      for (const field of ['endpoint', 'region', 'forcePathStyle', 'bucket', 'accessKeyId', 'secretAccessKey', 'sessionToken'] as const) {
+        if (b[field] !== undefined) ctx.addIssue({ code: 'custom', message: `${field} applies to driver s3 only; this bucket is driver fs`, path: [field] });
+      }
+    }
+  })
+  .transform((b): BucketSpec => {
+    if (!b) return {};
+    const { accessKeyId, secretAccessKey, sessionToken, ...rest } = b;
+    return {
+      ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<BucketSpec, 'credentials'>),
+      ...(accessKeyId !== undefined && secretAccessKey !== undefined
+        ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken !== undefined ? { sessionToken } : {}) } }
+        : {}),
+    };
+  });
+
 export const parameterSchema = z.object({ description: z.string().optional(), default: scalarDefault.optional() }).strict();
 export const parametersSchema = z.record(PARAM_NAME, parameterSchema).default({});
 
@@ -343,7 +492,9 @@ export const stackSchema = z
     stack: STACK_NAME,
     description: z.string().optional(),
     parameters: parametersSchema,
-    buckets: z.record(BUCKET_NAME, z.object({}).strict().nullable().transform(() => ({}))).default({}),
+    buckets: z.record(BUCKET_NAME, bucketSchema).default({}),
+    /** Series of readings for `timeseries` actions, with their retention. */
+    series: z.record(SERIES_NAME, seriesSchema).default({}),
     topics: z
       .record(
         TOPIC_NAME,

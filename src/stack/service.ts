@@ -57,6 +57,7 @@ export interface StackServiceOptions {
 /** Where each kind of resource is declared in the stack file, for errors about it. */
 const SECTION: Record<ResourceKind, string> = {
   bucket: 'buckets',
+  series: 'series',
   topic: 'topics',
   subscription: 'topics',
   function: 'functions',

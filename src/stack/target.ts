@@ -11,6 +11,7 @@ import type {
   PolicySpec,
   ResourceKind,
   RuleSpec,
+  SeriesSpec,
   SimulatorSpec,
   SubscriptionSpec,
   ThingSpec,
@@ -33,6 +34,10 @@ export interface StackTarget {
   /** With `empty`, deletes the bucket's objects first; without, a non-empty bucket is an error. */
   deleteBucket(name: string, options: { empty: boolean }): Promise<void>;
   isBucketEmpty(name: string): Promise<boolean>;
+  /** Creates the series or replaces its retention; its readings stay. */
+  putSeries(name: string, spec: SeriesSpec): Promise<void>;
+  /** Deletes the series with its readings (as deleting a DynamoDB table deletes its items). A series already gone is no error. */
+  deleteSeries(name: string): Promise<void>;
   putTopic(name: string, spec: TopicSpec): Promise<void>;
   deleteTopic(name: string): Promise<void>;
   /** Idempotent: an existing subscription with the same protocol and endpoint is kept (and stays confirmed). */

@@ -37,6 +37,8 @@ export function recordingTarget(): RecordingTarget {
       await record(`deleteBucket ${name}${empty ? ' empty' : ''}`);
     },
     isBucketEmpty: async (name) => (objects.get(name) ?? 0) === 0,
+    putSeries: (name, spec) => record(`putSeries ${name}${spec.retentionMs !== undefined ? ` retention=${spec.retentionMs}` : ''}`),
+    deleteSeries: (name) => record(`deleteSeries ${name}`),
     putTopic: (name) => record(`putTopic ${name}`),
     deleteTopic: (name) => record(`deleteTopic ${name}`),
     putSubscription: (topic, s) => record(`putSubscription ${topic} ${s.protocol}:${s.endpoint}`),

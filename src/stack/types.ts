@@ -15,10 +15,31 @@ export type { PolicyDocument } from '../registry/index.js';
  * them). Certificates come last: they refer to things and policies, and once
  * one is issued nothing else in the deploy can fail and lose its private key.
  */
-export const RESOURCE_KINDS = ['bucket', 'topic', 'subscription', 'function', 'policy', 'thingType', 'thing', 'rule', 'certificate'] as const;
+export const RESOURCE_KINDS = ['bucket', 'series', 'topic', 'subscription', 'function', 'policy', 'thingType', 'thing', 'rule', 'certificate'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
-export type BucketSpec = Record<string, never>;
+/**
+ * A bucket's driver and lifecycle rules (storage's `BucketConfig`); `{}` is
+ * the server's default driver. `credentials` holds a secret: the stacks API
+ * shows it redacted.
+ */
+export interface BucketSpec {
+  driver?: 'fs' | 's3';
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+  /** The bucket's name at the provider. */
+  bucket?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** S3 lifecycle: objects under `prefix` are deleted `expireAfterDays` after their last write. */
+  lifecycle?: Array<{ prefix?: string; expireAfterDays: number }>;
+}
+
+/** A series of readings (the `timeseries` action's table). */
+export interface SeriesSpec {
+  /** ms; readings older than this are deleted (the series' lifecycle rule). Unset: kept forever. */
+  retentionMs?: number;
+}
 
 /** Alert hygiene (notify's `AlertHygieneConfig`): `{ key: '${regex:device name (\S+)}', window: 15m, digest: true }`. */
 export interface DedupeSpec {
@@ -103,7 +124,11 @@ export type ActionSpec =
   | { kind: 'function'; name: string }
   | { kind: 'republish'; topic: string; qos: 0 | 1 }
   /** `url` is a template; `timeoutMs` is milliseconds (per attempt). */
-  | { kind: 'http'; url: string; headers: HttpHeaderSpec[]; timeoutMs: number };
+  | { kind: 'http'; url: string; headers: HttpHeaderSpec[]; timeoutMs: number }
+  /** Batches under Hive partitions; `maxBatchDelayMs` in ms, `maxBatchBytes` in bytes. */
+  | { kind: 'archive'; bucket: string; prefix: string; format: 'ndjson' | 'parquet'; maxBatchDelayMs: number; maxBatchBytes: number }
+  /** `device` and `time` are templates; `fields` are top-level fields of the SELECT output. */
+  | { kind: 'timeseries'; series: string; device: string; time?: string; fields: string[] };
 
 export type ActionKind = ActionSpec['kind'];
 
@@ -199,7 +224,7 @@ export interface ParameterSpec {
 
 /** A reference the stack makes to something it does not define itself. */
 export interface ExternalReference {
-  kind: 'bucket' | 'function' | 'thing' | 'thingType' | 'policy';
+  kind: 'bucket' | 'series' | 'function' | 'thing' | 'thingType' | 'policy';
   name: string;
   /** Where the stack file refers to it (field path like `rules.R.actions[0].s3.bucket`). */
   place: ErrorPlace;
@@ -213,6 +238,7 @@ export interface StackDefinition {
   /** Parameter values after defaults and `--param` overrides. */
   params: Record<string, string>;
   buckets: Record<string, BucketSpec>;
+  series: Record<string, SeriesSpec>;
   topics: Record<string, TopicSpec & { subscriptions: SubscriptionSpec[] }>;
   functions: Record<string, FunctionSpec>;
   rules: Record<string, RuleSpec>;

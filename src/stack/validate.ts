@@ -154,6 +154,14 @@ function validateAction(action: ActionSpec, path: FieldPath, stack: ParsedStackF
       action.headers.forEach((header, i) => template(['headers', i, 'value'], header.value));
       return;
     }
+    case 'archive':
+      reference('bucket', action.bucket, stack.buckets, [...path, 'bucket']);
+      return;
+    case 'timeseries':
+      reference('series', action.series, stack.series, [...path, 'series']);
+      template('device', action.device);
+      if (action.time !== undefined) template('time', action.time);
+      return;
     default: {
       const unknownKind: never = action;
       throw new Error(`unhandled action kind ${JSON.stringify(unknownKind)}`);

@@ -1,4 +1,10 @@
-export type { ObjectStore, ObjectSummary, PutObjectOptions, StoredObject } from './object-store.js';
+export type { ListObjectsOptions, ObjectInfo, ObjectStore, ObjectSummary, PutObjectOptions, StoredObject } from './object-store.js';
+export { DEFAULT_CONTENT_TYPE } from './object-store.js';
 export { createFsObjectStore } from './fs-store.js';
 export { createMemoryObjectStore } from './memory-store.js';
+export { ArchiveWriter, type ArchiveObjectSink, type ArchiveSettings } from './archive/index.js';
 export { bucketNameProblem, assertBucketName, assertObjectKey } from './keys.js';
+export { createS3ObjectStore, type S3Settings } from './s3-store.js';
+export { BucketRouter, type BucketConfig, type BucketRouterOptions } from './router.js';
+export { LifecycleSweeper, expiresAt, sweepLifecycle, type LifecycleRule, type LifecycleSweeperOptions } from './lifecycle.js';
+export { decodeMetadataValue, encodeMetadataValue } from './s3-metadata.js';

@@ -38,3 +38,28 @@ function objectKeyProblem(key: string): string | undefined {
   if (segments.some((s) => s.startsWith('.sluice-'))) return 'segments starting with .sluice- are reserved';
   return undefined;
 }
+
+/** S3 lists keys in UTF-8 byte order, which differs from JS string order for characters beyond U+FFFF. */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** S3 sends metadata keys as HTTP header names, which are case-insensitive; it returns them lowercased. */
+export function normalizeMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata ?? {})) {
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
+      throw new SluiceError('SLUICE_ERR_OBJECT_KEY_INVALID', `invalid metadata key '${key}': metadata keys are HTTP field names (letters, digits and !#$%&'*+.^_\`|~-)`);
+    }
+    out[key.toLowerCase()] = value;
+  }
+  return out;
+}
+
+/** The page a listing returns: after `startAfter`, under `prefix`, at most `limit` (all when unset). */
+export function pageOf<T extends { key: string }>(sorted: readonly T[], options: { prefix?: string; startAfter?: string; limit?: number }): T[] {
+  const prefix = options.prefix ?? '';
+  const after = options.startAfter;
+  const page = sorted.filter((o) => o.key.startsWith(prefix) && (after === undefined || compareKeys(o.key, after) > 0));
+  return options.limit === undefined ? page : page.slice(0, options.limit);
+}

@@ -1,16 +1,32 @@
 import { SluiceError } from '../core/index.js';
-import { assertBucketName, assertObjectKey } from './keys.js';
-import type { ObjectStore, StoredObject } from './object-store.js';
+import { assertBucketName, assertObjectKey, compareKeys, normalizeMetadata, pageOf } from './keys.js';
+import { DEFAULT_CONTENT_TYPE, type ObjectInfo, type ObjectStore, type StoredObject } from './object-store.js';
 
-/** For tests that need an object store without a disk. */
-export function createMemoryObjectStore(): ObjectStore {
-  const buckets = new Map<string, Map<string, { body: Buffer; lastModified: Date }>>();
+interface MemoryObject {
+  body: Buffer;
+  lastModified: Date;
+  contentType: string;
+  metadata: Record<string, string>;
+}
+
+/** For tests that need an object store without a disk. `now` (ms) stamps last-modified, so lifecycle tests can age objects. */
+export function createMemoryObjectStore(options: { now?: () => number } = {}): ObjectStore {
+  const now = options.now ?? Date.now;
+  const buckets = new Map<string, Map<string, MemoryObject>>();
   const requireBucket = (bucket: string) => {
     assertBucketName(bucket);
     const objects = buckets.get(bucket);
     if (!objects) throw new SluiceError('SLUICE_ERR_BUCKET_NOT_FOUND', `bucket '${bucket}' does not exist`);
     return objects;
   };
+  const find = (bucket: string, key: string): MemoryObject => {
+    const found = requireBucket(bucket).get(key);
+    if (!found) throw new SluiceError('SLUICE_ERR_OBJECT_NOT_FOUND', `object '${key}' not found in bucket '${bucket}'`);
+    return found;
+  };
+  const info = (bucket: string, key: string, o: MemoryObject): ObjectInfo => ({
+    bucket, key, size: o.body.length, lastModified: o.lastModified, contentType: o.contentType, metadata: { ...o.metadata },
+  });
   return {
     async createBucket(bucket) {
       assertBucketName(bucket);
@@ -32,23 +48,25 @@ export function createMemoryObjectStore(): ObjectStore {
     async isBucketEmpty(bucket) {
       return requireBucket(bucket).size === 0;
     },
-    async putObject(bucket, key, body) {
+    async putObject(bucket, key, body, options = {}) {
       const objects = requireBucket(bucket);
       assertObjectKey(key);
-      objects.set(key, { body: Buffer.from(body), lastModified: new Date() });
+      const metadata = normalizeMetadata(options.metadata);
+      // Copied: the Buffer may be a view of a message's memory.
+      objects.set(key, { body: Buffer.from(body), lastModified: new Date(now()), contentType: options.contentType ?? DEFAULT_CONTENT_TYPE, metadata });
     },
     async getObject(bucket, key): Promise<StoredObject> {
-      const found = requireBucket(bucket).get(key);
-      if (!found) throw new SluiceError('SLUICE_ERR_OBJECT_NOT_FOUND', `object '${key}' not found in bucket '${bucket}'`);
-      return { bucket, key, body: Buffer.from(found.body), size: found.body.length, lastModified: found.lastModified };
+      const found = find(bucket, key);
+      return { ...info(bucket, key, found), body: Buffer.from(found.body) };
+    },
+    async headObject(bucket, key) {
+      return info(bucket, key, find(bucket, key));
     },
     async listObjects(bucket, options = {}) {
-      const prefix = options.prefix ?? '';
-      const keys = [...requireBucket(bucket).entries()]
-        .filter(([key]) => key.startsWith(prefix))
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([key, o]) => ({ key, size: o.body.length, lastModified: o.lastModified }));
-      return options.limit === undefined ? keys : keys.slice(0, options.limit);
+      const all = [...requireBucket(bucket).entries()]
+        .map(([key, o]) => ({ key, size: o.body.length, lastModified: o.lastModified }))
+        .sort((a, b) => compareKeys(a.key, b.key));
+      return pageOf(all, options);
     },
     async deleteObject(bucket, key) {
       requireBucket(bucket).delete(key);

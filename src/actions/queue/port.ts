@@ -118,7 +118,23 @@ export function targetKey(job: ActionJob): string {
     case 'notification':
       // Per subscription: one endpoint that is down (a mailbox, a web hook) parks only its own deliveries.
       return notificationTargetKey(target.subscriptionId);
+    case 'archive':
+      // Per stream of batches: its jobs are leased many at a time and wait for their batch (`isBatchingTarget`).
+      return `${ARCHIVE_TARGET_PREFIX}${target.bucket}/${target.prefix}/${target.format}`;
+    case 'timeseries':
+      return `timeseries:${target.series}`;
   }
+}
+
+const ARCHIVE_TARGET_PREFIX = 'archive:';
+
+/**
+ * Targets whose jobs the executor leases by the thousand: an archive job's
+ * execution lasts until its batch is written, so these jobs are bounded by
+ * `ARCHIVE_MAX_BATCH_MESSAGES` per target and not by the executor's slots.
+ */
+export function isBatchingTarget(key: string): boolean {
+  return key.startsWith(ARCHIVE_TARGET_PREFIX);
 }
 
 /** The target key of a subscription's notification deliveries. */
