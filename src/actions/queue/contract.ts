@@ -235,6 +235,27 @@ export function actionQueueContract(driver: string, open: OpenQueue): void {
     assert.equal(await queue.nextReadyAt(), t0 + 500, 'earliest ready: leased ones do not count');
   });
 
+  withQueue('stats follow every change: duplicate enqueues, completes, dead letters, replays, purges, completing a dead job', async (queue, clock) => {
+    const t0 = clock.t;
+    await queue.enqueue([testJob('a', { ruleName: 'r1' }), testJob('b', { ruleName: 'r1' }), testJob('c', { ruleName: 'r2' })]);
+    await queue.enqueue([testJob('a', { ruleName: 'r1' }), testJob('c', { ruleName: 'r2' })]);
+    assert.deepEqual((await queue.stats(t0)).depthByRule, { r1: 2, r2: 1 }, 'an id already queued is not counted twice');
+    await queue.lease(3, t0);
+    await queue.complete('a');
+    await queue.complete('a');
+    await queue.deadLetter('b', [FAILURE], t0);
+    await queue.deadLetter('b', [FAILURE], t0);
+    assert.deepEqual(await queue.stats(t0), { depthByRule: { r2: 1 }, depth: 1, oldestAgeMs: 0, deadLetters: 1 });
+    await queue.complete('b');
+    assert.equal((await queue.stats(t0)).deadLetters, 1, 'completing a dead letter does not remove it');
+    assert.deepEqual(await queue.replayDeadLetters({}, t0), ['b']);
+    assert.deepEqual(await queue.stats(t0), { depthByRule: { r1: 1, r2: 1 }, depth: 2, oldestAgeMs: 0, deadLetters: 0 });
+    await queue.deadLetter('c', [FAILURE], t0);
+    assert.equal(await queue.purgeDeadLetters({}, t0), 1);
+    clock.t += 50;
+    assert.deepEqual(await queue.stats(clock.t), { depthByRule: { r1: 1 }, depth: 1, oldestAgeMs: 50, deadLetters: 0 });
+  });
+
   withQueue('get shows a job in every state, and nothing once it is done', async (queue, clock) => {
     const t0 = clock.t;
     const job = testJob('a');

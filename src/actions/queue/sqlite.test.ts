@@ -50,6 +50,7 @@ test('sqlite: a job leased and never completed is ready again after reopen', () 
     await first.close(); // the executor "crashed" holding the lease on a
 
     const second = openSqliteActionQueue(file, { clock });
+    assert.deepEqual(await second.stats(clock.t), { depthByRule: { SoilRule: 2 }, depth: 2, oldestAgeMs: 0, deadLetters: 0 }, 'counted again at open');
     const again = await second.lease(10, clock.t);
     assert.deepEqual(again.map((q) => [q.job.id, q.attempts]), [['a', 0], ['b', 0]]);
     await second.close();

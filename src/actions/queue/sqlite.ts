@@ -92,7 +92,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     "SELECT target, COUNT(*) AS n FROM jobs WHERE state IN ('ready', 'leased') GROUP BY target",
   );
   const markLeased = db.prepare<[string]>("UPDATE jobs SET state = 'leased' WHERE id = ?");
-  const deleteActive = db.prepare<[string]>("DELETE FROM jobs WHERE id = ? AND state != 'dead'");
+  const deleteActive = db.prepare<[string], { rule: string }>("DELETE FROM jobs WHERE id = ? AND state != 'dead' RETURNING rule");
   const retryJob = db.prepare<[number, string, string]>(
     "UPDATE jobs SET state = 'ready', attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ? AND state != 'dead'",
   );
@@ -100,11 +100,11 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     "UPDATE jobs SET state = 'ready', not_before = ?, last_error = ? WHERE id = ? AND state != 'dead'",
   );
   // The attempt that ended in the dead letter counts, as retry counts its own.
-  const deadJob = db.prepare<[number, string, string]>(
-    "UPDATE jobs SET state = 'dead', attempts = attempts + 1, dead_at = ?, failures = ? WHERE id = ? AND state != 'dead'",
+  const deadJob = db.prepare<[number, string, string], { rule: string }>(
+    "UPDATE jobs SET state = 'dead', attempts = attempts + 1, dead_at = ?, failures = ? WHERE id = ? AND state != 'dead' RETURNING rule",
   );
-  const deadJobUncounted = db.prepare<[number, string, string]>(
-    "UPDATE jobs SET state = 'dead', dead_at = ?, failures = ? WHERE id = ? AND state != 'dead'",
+  const deadJobUncounted = db.prepare<[number, string, string], { rule: string }>(
+    "UPDATE jobs SET state = 'dead', dead_at = ?, failures = ? WHERE id = ? AND state != 'dead' RETURNING rule",
   );
   const getDead = db.prepare<[string], JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = ? AND state = 'dead'`);
   const getAny = db.prepare<[string], JobRow & { state: JobSnapshot['state'] }>(`SELECT ${COLUMNS}, state FROM jobs WHERE id = ?`);
@@ -116,10 +116,31 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   const depthByRule = db.prepare<[], { rule: string; n: number }>(
     "SELECT rule, COUNT(*) AS n FROM jobs WHERE state IN ('ready', 'leased') GROUP BY rule",
   );
-  const oldestActive = db.prepare<[], { at: number | null }>(
-    "SELECT MIN(enqueued_at) AS at FROM jobs WHERE state IN ('ready', 'leased')",
-  );
+  // One state at a time: MIN over an equality prefix of jobs_order is one index seek, where IN (...) scanned.
+  const oldestIn = db.prepare<[string], { at: number | null }>('SELECT MIN(enqueued_at) AS at FROM jobs WHERE state = ?');
   const deadCount = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state = 'dead'");
+
+  // Queue depth per rule and the dead-letter count, kept in memory from the
+  // rows each write changes (this process owns the file), counted once at open.
+  // stats() used to count them with a scan of the backlog on every call, and
+  // /healthz and /metrics call it often: at a 20,000-job backlog that was a
+  // fifth of the CPU.
+  const activeByRule = new Map<string, number>();
+  let deadTotal = deadCount.get()?.n ?? 0;
+  for (const { rule, n } of depthByRule.all()) activeByRule.set(rule, n);
+  const countActive = (rule: string, delta: number): void => {
+    const n = (activeByRule.get(rule) ?? 0) + delta;
+    if (n > 0) activeByRule.set(rule, n);
+    else activeByRule.delete(rule);
+  };
+  /** Changes counted inside a transaction, applied once it commits (a rolled-back one changed nothing). */
+  type Counted = Array<[rule: string, active: number, dead: number]>;
+  const applyCounts = (counted: Counted): void => {
+    for (const [rule, active, dead] of counted) {
+      if (active !== 0) countActive(rule, active);
+      deadTotal += dead;
+    }
+  };
 
   // Dead-letter filters have 32 shapes; each shape's statement is prepared once,
   // with equality on `rule` kept sargable so the partial (rule, dead_at) index serves it.
@@ -147,11 +168,19 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
 
   // Writers take the lock at BEGIN (immediate): a deferred transaction that
   // upgrades from read to write can fail at once with SQLITE_BUSY_SNAPSHOT.
-  const insertBatch = db.transaction((batch: PendingEnqueue[]) => {
-    for (const call of batch) for (const row of call.rows) insert.run(row);
+  const insertBatch = db.transaction((batch: PendingEnqueue[]): Counted => {
+    const counted: Counted = [];
+    // INSERT OR IGNORE: a job id already queued is not a second job.
+    for (const call of batch) for (const row of call.rows) if (insert.run(row).changes > 0) counted.push([row.rule, 1, 0]);
+    return counted;
   });
-  const deleteBatch = db.transaction((batch: PendingCompletion[]) => {
-    for (const call of batch) deleteActive.run(call.id);
+  const deleteBatch = db.transaction((batch: PendingCompletion[]): Counted => {
+    const counted: Counted = [];
+    for (const call of batch) {
+      const deleted = deleteActive.get(call.id);
+      if (deleted) counted.push([deleted.rule, -1, 0]);
+    }
+    return counted;
   });
   const leaseTx = db.transaction((limit: number, now: number, skip: ReadonlySet<string> | undefined, target: string | undefined): JobRow[] => {
     const sqlLimit = Number.isFinite(limit) ? limit : -1;
@@ -164,10 +193,10 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     for (const row of rows) markLeased.run(row.id);
     return rows;
   });
-  const replayTx = db.transaction((bounds: DeadLetterBounds, now: number): string[] => {
-    const ids = selectDead(bounds).map((row) => row.id);
-    for (const id of ids) replayJob.run(now, id);
-    return ids;
+  const replayTx = db.transaction((bounds: DeadLetterBounds, now: number): { ids: string[]; counted: Counted } => {
+    const rows = selectDead(bounds);
+    for (const row of rows) replayJob.run(now, row.id);
+    return { ids: rows.map((row) => row.id), counted: rows.map((row) => [row.rule, 1, -1]) };
   });
   const purgeTx = db.transaction((bounds: DeadLetterBounds): number => {
     const ids = selectDead(bounds).map((row) => row.id);
@@ -190,7 +219,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     try {
       db.pragma('synchronous = FULL');
       try {
-        insertBatch.immediate(batch);
+        applyCounts(insertBatch.immediate(batch));
       } finally {
         db.pragma('synchronous = NORMAL');
       }
@@ -212,7 +241,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     completions = [];
     if (batch.length === 0) return;
     try {
-      deleteBatch.immediate(batch);
+      applyCounts(deleteBatch.immediate(batch));
     } catch (error) {
       for (const call of batch) call.reject(error);
       return;
@@ -260,7 +289,8 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     },
     async deadLetter(jobId, failures, now, options) {
       assertOpen();
-      (options?.countAttempt === false ? deadJobUncounted : deadJob).run(now, JSON.stringify(failures), jobId);
+      const moved = (options?.countAttempt === false ? deadJobUncounted : deadJob).get(now, JSON.stringify(failures), jobId);
+      if (moved) applyCounts([[moved.rule, -1, 1]]);
     },
     async listDeadLetters(filter: DeadLetterFilter, now) {
       assertOpen();
@@ -286,11 +316,15 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     },
     async replayDeadLetters(filter, now) {
       assertOpen();
-      return replayTx.immediate(deadLetterBounds(filter, now), now);
+      const { ids, counted } = replayTx.immediate(deadLetterBounds(filter, now), now);
+      applyCounts(counted);
+      return ids;
     },
     async purgeDeadLetters(filter, now) {
       assertOpen();
-      return purgeTx.immediate(deadLetterBounds(filter, now));
+      const purged = purgeTx.immediate(deadLetterBounds(filter, now));
+      deadTotal -= purged;
+      return purged;
     },
     async activeTargets() {
       assertOpen();
@@ -304,12 +338,12 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
       assertOpen();
       const byRule: Record<string, number> = {};
       let depth = 0;
-      for (const { rule, n } of depthByRule.all()) {
+      for (const [rule, n] of [...activeByRule].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         byRule[rule] = n;
         depth += n;
       }
-      const oldest = oldestActive.get()?.at ?? null;
-      return { depthByRule: byRule, depth, oldestAgeMs: oldest === null ? 0 : Math.max(0, now - oldest), deadLetters: deadCount.get()?.n ?? 0 };
+      const oldest = [oldestIn.get('ready')?.at, oldestIn.get('leased')?.at].filter((at): at is number => typeof at === 'number');
+      return { depthByRule: byRule, depth, oldestAgeMs: oldest.length === 0 ? 0 : Math.max(0, now - Math.min(...oldest)), deadLetters: deadTotal };
     },
     async close() {
       if (closed) return;
