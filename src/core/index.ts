@@ -10,3 +10,4 @@ export * from './config.js';
 export * from './metrics.js';
 export * from './files.js';
 export * from './times.js';
+export * from './wal-sync.js';
