@@ -24,6 +24,8 @@ export interface AlertLatencyResult {
   /** Readings published per second (the target rate, as achieved). */
   publishRate: number;
   published: number;
+  /** Readings that should have been mailed. */
+  alerts: number;
   mailed: number;
   p50Ms: number;
   p99Ms: number;
@@ -33,8 +35,21 @@ export interface AlertLatencyResult {
 const SUBSCRIBER = 'bench@example.org';
 const now = (): number => performance.timeOrigin + performance.now();
 
-export async function benchAlertLatency(options: { rate: number; seconds: number }): Promise<AlertLatencyResult> {
-  const sluice = await startSluiceUp({ args: ['--param', `alertEmail=${SUBSCRIBER}`] });
+export interface AlertLatencyOptions {
+  /** Readings published per second, in all. */
+  rate: number;
+  seconds: number;
+  /**
+   * Every Nth reading is dry (humidity 29, from a sensor of its own, so it is
+   * mailed); the others read 40 and are only stored. Default 1: every reading alerts.
+   */
+  alertEvery?: number;
+  nodeArgs?: string[];
+}
+
+export async function benchAlertLatency(options: AlertLatencyOptions): Promise<AlertLatencyResult> {
+  const alertEvery = options.alertEvery ?? 1;
+  const sluice = await startSluiceUp({ args: ['--param', `alertEmail=${SUBSCRIBER}`], ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}) });
   const mailbox = join(sluice.dataDir, 'mailbox');
   try {
     await confirmSubscription(sluice.endpoints.http);
@@ -45,6 +60,7 @@ export async function benchAlertLatency(options: { rate: number; seconds: number
     const client = await mqtt.connectAsync(sluice.endpoints.mqtt, { clientId: 'bench-alerts', reconnectPeriod: 0 });
     const sentAt = new Map<string, number>();
     const total = Math.round(options.rate * options.seconds);
+    const alerts = Math.ceil(total / alertEvery);
     const start = now();
     const pending: Array<Promise<unknown>> = [];
     for (let n = 0; n < total; n++) {
@@ -52,9 +68,10 @@ export async function benchAlertLatency(options: { rate: number; seconds: number
       const due = start + (n * 1000) / options.rate;
       const wait = due - now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      const device = `soilSensor-${n}`;
-      sentAt.set(device, now());
-      const body = JSON.stringify({ name: device, humidity: 29, timeStampEpoch: Date.now(), timeStampIso: new Date().toISOString() });
+      const dry = n % alertEvery === 0;
+      const device = dry ? `soilSensor-${n}` : `soilSensor${1 + (n % 3)}`;
+      if (dry) sentAt.set(device, now());
+      const body = JSON.stringify({ name: device, humidity: dry ? 29 : 40, timeStampEpoch: Date.now(), timeStampIso: new Date().toISOString() });
       pending.push(client.publishAsync(`device/${device}/devicePayload`, body, { qos: 1 }));
     }
     await Promise.all(pending);
@@ -63,7 +80,7 @@ export async function benchAlertLatency(options: { rate: number; seconds: number
     // Every alert should arrive; wait while mail keeps coming (at most 5 s of silence), then measure what came.
     let seen = -1;
     let quietSince = now();
-    while (arrivals.size < total && now() - quietSince < 5_000) {
+    while (arrivals.size < alerts && now() - quietSince < 5_000) {
       if (arrivals.size !== seen) [seen, quietSince] = [arrivals.size, now()];
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -81,6 +98,7 @@ export async function benchAlertLatency(options: { rate: number; seconds: number
     return {
       publishRate: total / publishSeconds,
       published: total,
+      alerts,
       mailed: sorted.length,
       p50Ms: percentile(sorted, 50),
       p99Ms: percentile(sorted, 99),

@@ -52,9 +52,9 @@ export async function publishLoad(name: string, url: string, options: LoadOption
       await Promise.all(Array.from({ length: options.window }, lane));
       return { acked, seconds: (performance.now() - start) / 1000 };
     };
-    await run(Math.min(2_000, options.messages), options.budgetMs); // warm-up: JIT, socket buffers
+    const warmup = await run(Math.min(2_000, options.messages), options.budgetMs); // warm-up: JIT, socket buffers
     const { acked, seconds } = await run(options.messages, options.budgetMs);
-    return result(name, 'msg/s', acked, seconds);
+    return { ...result(name, 'msg/s', acked, seconds), warmupOperations: warmup.acked };
   } finally {
     await client.endAsync();
   }

@@ -7,7 +7,7 @@
  * keep-alive 0 so they never ping) and wait for the CONNACK: a full MQTT
  * client object per connection would make the load generator, not the
  * broker, the thing measured. Sockets are spread over several loopback
- * source addresses (127.0.0.2, 127.0.0.3, ...) so the ephemeral port range
+ * source addresses (127.0.1.2, 127.0.1.3, ...) so the ephemeral port range
  * (about 28,000 ports per address) never runs out.
  *
  * A process can hold at most RLIMIT_NOFILE descriptors. The broker needs one
@@ -45,7 +45,14 @@ export interface MeasuredBroker {
 /** Descriptors a broker keeps besides its connections (listeners, database, logs, workers): the margin under the limit. */
 const OWN_DESCRIPTORS = 1_000;
 const CONNECTING_AT_ONCE = 500;
-const SOCKETS_PER_SOURCE_ADDRESS = 20_000;
+const SOCKETS_PER_SOURCE_ADDRESS = 10_000;
+/**
+ * Each measurement takes fresh source addresses: the sockets an earlier one
+ * closed sit in TIME_WAIT on their ports for a minute, and reusing their
+ * addresses ran out of ephemeral ports (EADDRINUSE).
+ */
+let nextSourceAddress = 0;
+const sourceAddress = (n: number): string => `127.0.${1 + Math.floor(n / 250)}.${2 + (n % 250)}`;
 
 /** The soft and hard RLIMIT_NOFILE of this process (children inherit it). */
 export async function openFileLimit(): Promise<{ soft: number; hard: number }> {
@@ -124,10 +131,12 @@ export async function measureIdleConnections(broker: MeasuredBroker, connections
   const sockets: Socket[] = [];
   const started = performance.now();
   try {
+    const firstAddress = nextSourceAddress;
+    nextSourceAddress += Math.ceil(connections / SOCKETS_PER_SOURCE_ADDRESS);
     for (let next = 0; next < connections; ) {
       const batch: Array<Promise<Socket>> = [];
       for (; batch.length < CONNECTING_AT_ONCE && next < connections; next++) {
-        const source = `127.0.0.${2 + Math.floor(next / SOCKETS_PER_SOURCE_ADDRESS)}`;
+        const source = sourceAddress(firstAddress + Math.floor(next / SOCKETS_PER_SOURCE_ADDRESS));
         batch.push(openIdleConnection(broker.port, `idle-${next}`, source));
       }
       sockets.push(...(await Promise.all(batch)));

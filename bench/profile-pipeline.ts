@@ -6,7 +6,7 @@
  * prints the functions with the most self time, grouped by source file.
  * The .cpuprofile is kept (path printed) for Chrome DevTools or speedscope.
  *
- *   npm run bench:profile -- [--messages 20000] [--window 100]
+ *   npm run bench:profile -- [--messages 20000] [--window 100] [--stack FILE]
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -34,7 +34,9 @@ const messages = argument('--messages', 20_000);
 const window = argument('--window', 100);
 const profileDir = join(REPO_ROOT, 'bench', 'results', 'profiles');
 
-const sluice = await startSluiceUp({ nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
+const stackAt = process.argv.indexOf('--stack');
+const stack = stackAt >= 0 ? process.argv[stackAt + 1] : undefined;
+const sluice = await startSluiceUp({ nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir], ...(stack ? { stack } : {}) });
 let profileFile: string | undefined;
 try {
   const acks = await publishLoad('profile', sluice.endpoints.mqtt, { messages, window, budgetMs: 120_000 });

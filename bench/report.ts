@@ -16,6 +16,8 @@ export interface Measurement {
   p99Ms?: number;
   /** This row's rate ÷ Mosquitto's under the same load in the same run, where one applies. */
   vsMosquitto?: number;
+  /** Operations of the untimed warm-up before the timed run, where there was one. */
+  warmupOperations?: number;
 }
 
 /** Idle connections held by one broker: memory and CPU (bench/connections.ts). */

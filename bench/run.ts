@@ -8,20 +8,24 @@
  *   latency p50/p99, Sluice and Mosquitto under the same load;
  * - the reference pipeline end to end (`sluice up` with
  *   stacks/soil-moisture.yaml), durable and in-memory queue;
+ * - storing messages (`storage.ts`): one object per message (s3 action, fs)
+ *   and the archive action, each against the broker's QoS 1 rate alone;
  * - publish → alert in the dev mailbox at 1,000 readings/s, p50/p99;
- * - idle connections: RSS and CPU with 10,000 and 50,000 connected clients.
+ * - idle connections: RSS and CPU with 10,000, 18,000 (the most this machine's
+ *   descriptor limit allows) and 50,000 connected clients.
  * Prints markdown tables; writes bench/results/<date>.json (and latest.json).
  * `--quick` shrinks every budget so the whole run takes under a minute: a
  * smoke run that shows the harness works, not figures to quote.
  */
 import { fileURLToPath } from 'node:url';
-import { benchAlertLatency } from './alert-latency.js';
-import { findExecutable, startMosquitto, startSluice, type RunningBroker } from './broker.js';
+import { benchAlertLatency, type AlertLatencyResult } from './alert-latency.js';
+import { findExecutable, publishLoad, startMosquitto, startSluice, type RunningBroker } from './broker.js';
 import { connectionsFit, measureIdleConnections, type IdleConnectionsResult, type MeasuredBroker } from './connections.js';
 import { benchFunctions, printFunctionBench, FUNCTION_BENCH_DEFAULTS } from './functions.js';
 import { brokerLoad, type BrokerLoadOptions } from './load.js';
 import { printReport, result, writeResults, type BenchReport, type ConnectionsRow, type Measurement } from './report.js';
 import { benchReferencePipeline } from './pipeline.js';
+import { benchStorage } from './storage.js';
 import { benchPolicy } from './policy.js';
 import { benchRuleEvaluation, benchRulesEngine, benchTopicIndex, rulesBenchForReport } from './rules.js';
 import { startSluiceUp } from './sluice-up.js';
@@ -31,7 +35,7 @@ const quick = process.argv.includes('--quick');
 /** Budgets, ms, and sizes: full run, or `--quick`. */
 const PLAN = quick
   ? { rulesMs: 500, topicsMs: 500, brokerMs: 1_500, brokerMessages: 30_000, pipelineMs: 2_000, pipelineMessages: 5_000, alertSeconds: 2, connections: [2_000] }
-  : { rulesMs: 3_000, topicsMs: 2_500, brokerMs: 8_000, brokerMessages: 400_000, pipelineMs: 8_000, pipelineMessages: 20_000, alertSeconds: 10, connections: [10_000, 50_000] };
+  : { rulesMs: 3_000, topicsMs: 2_500, brokerMs: 8_000, brokerMessages: 400_000, pipelineMs: 8_000, pipelineMessages: 20_000, alertSeconds: 10, connections: [10_000, 18_000, 50_000] };
 
 const report: BenchReport = { measurements: [], ratios: [], skipped: [], connections: [] };
 const progress = (text: string): void => void process.stderr.write(`${text}\n`);
@@ -96,19 +100,44 @@ for (const qos of [0, 1] as const) {
     report.skipped.push({ name: `Mosquitto, QoS ${qos}`, reason: `${mosquittoBinary} failed: ${error instanceof Error ? error.message : String(error)}` });
   }
 }
-const mosquittoQos1 = report.measurements.find((m) => m.name.startsWith('broker: Mosquitto, QoS 1'));
+
+// Mosquitto's raw QoS 1 publish rate under the pipeline's load (one client, 100 in flight, no subscriber):
+// the reference the pipeline and storage rows are divided by.
+let mosquittoPublish: Measurement | undefined;
+if (mosquittoBinary) {
+  progress('Mosquitto, raw QoS 1 publish (the pipeline\'s load) ...');
+  const broker = await startMosquitto(mosquittoBinary);
+  try {
+    mosquittoPublish = await publishLoad('broker: Mosquitto, QoS 1 publish, 1 client × 100 in flight (the pipeline\'s load)', broker.url, {
+      messages: PLAN.brokerMessages,
+      window: 100,
+      budgetMs: PLAN.brokerMs,
+    });
+    mosquittoPublish.vsMosquitto = 1;
+    report.measurements.push(mosquittoPublish);
+  } finally {
+    await broker.stop();
+  }
+}
+const versusMosquitto = (rows: Measurement[]): void => {
+  if (mosquittoPublish) for (const row of rows) row.vsMosquitto = row.rate / mosquittoPublish.rate;
+};
 
 // ---- the reference pipeline --------------------------------------------------
 
 const pipelineLoad = { messages: PLAN.pipelineMessages, window: 100, budgetMs: PLAN.pipelineMs };
 progress('reference scenario pipeline, durable queue: sluice up with stacks/soil-moisture.yaml ...');
-const durable = await benchReferencePipeline(pipelineLoad, 'sqlite');
+const durable = await benchReferencePipeline(pipelineLoad);
 report.measurements.push(...durable);
+versusMosquitto(durable);
 const [durableAcks, durableDone] = durable;
-if (mosquittoQos1) for (const row of durable) row.vsMosquitto = row.rate / mosquittoQos1.rate;
+progress('reference scenario pipeline with every message archived too ...');
+const archived = await benchReferencePipeline(pipelineLoad, { archive: true });
+report.measurements.push(...archived);
+versusMosquitto(archived);
 if (!quick) {
   progress('reference scenario pipeline, memory queue (the cost of durability) ...');
-  const volatile = await benchReferencePipeline(pipelineLoad, 'memory');
+  const volatile = await benchReferencePipeline(pipelineLoad, { actionQueue: 'memory' });
   report.measurements.push(...volatile);
   const [volatileAcks, volatileDone] = volatile;
   if (durableAcks && volatileAcks && durableDone && volatileDone) {
@@ -119,14 +148,35 @@ if (!quick) {
   }
 }
 
-progress(`publish → alert in the dev mailbox, 1,000 readings/s for ${PLAN.alertSeconds} s ...`);
-const alerts = await benchAlertLatency({ rate: 1_000, seconds: PLAN.alertSeconds });
-report.measurements.push({
-  ...result(`reference pipeline: publish → alert in the dev mailbox at 1,000/s (${alerts.mailed} of ${alerts.published} mailed)`, 'readings/s', alerts.published, alerts.published / alerts.publishRate),
-  p50Ms: alerts.p50Ms,
-  p99Ms: alerts.p99Ms,
-});
-if (alerts.mailed < alerts.published) report.skipped.push({ name: 'alerts not mailed', reason: `${alerts.published - alerts.mailed} of ${alerts.published} readings had no alert in the mailbox 5 s after the last arrived` });
+// ---- storing messages: one object each vs the archive, against the broker alone -----
+
+progress('storage: broker alone, s3 action (one object per message), archive action ...');
+const storage = await benchStorage(quick ? { messages: 5_000, window: 100, budgetMs: 2_000 } : { messages: 40_000, window: 100, budgetMs: 5_000 });
+report.measurements.push(...storage.measurements);
+versusMosquitto(storage.measurements);
+report.ratios.push(...storage.ratios);
+for (const problem of storage.problems) report.skipped.push({ name: 'storage: messages not found stored', reason: problem });
+
+// Both ends of the target "publish → alert p99 under 50 ms at 1,000 messages/s": every reading an alert
+// (the most work), and alerts among ordinary readings. --quick runs the second only.
+const alertRuns: Array<{ label: string; alertEvery: number }> = [
+  ...(quick ? [] : [{ label: 'every reading dry (1,000 alerts/s)', alertEvery: 1 }]),
+  { label: '1 reading in 100 dry (10 alerts/s)', alertEvery: 100 },
+];
+const alerts: Record<string, AlertLatencyResult> = {};
+for (const { label, alertEvery } of alertRuns) {
+  progress(`publish → alert in the dev mailbox, 1,000 readings/s for ${PLAN.alertSeconds} s, ${label} ...`);
+  const run = await benchAlertLatency({ rate: 1_000, seconds: PLAN.alertSeconds, alertEvery });
+  alerts[label] = run;
+  report.measurements.push({
+    ...result(`reference pipeline: publish → alert mailed, 1,000 readings/s, ${label}`, 'readings/s', run.published, run.published / run.publishRate),
+    p50Ms: run.p50Ms,
+    p99Ms: run.p99Ms,
+  });
+  if (run.mailed < run.alerts) {
+    report.skipped.push({ name: `alerts not mailed (${label})`, reason: `${run.alerts - run.mailed} of ${run.alerts} dry readings had no alert in the mailbox 5 s after the last one arrived` });
+  }
+}
 
 // ---- idle connections --------------------------------------------------------
 
