@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
-import { percentile } from './load.js';
+import { percentile } from './report.js';
 import { startSluiceUp } from './sluice-up.js';
 
 export interface AlertLatencyResult {

@@ -15,8 +15,6 @@
  * own files) is reported as skipped, with the limit, rather than measured
  * wrongly.
  */
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -160,12 +158,4 @@ export async function measureIdleConnections(broker: MeasuredBroker, connections
     for (const socket of sockets) socket.destroy();
     await sleep(500);
   }
-}
-
-/** Stops a child process and waits for it. */
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
 }

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Metrics, silentLogger } from '../src/core/index.js';
 import { FunctionRuntime, bundleFunction, type RuntimeServices } from '../src/functions/index.js';
-import { result, type Measurement } from './report.js';
+import { percentile, result, type Measurement } from './report.js';
 
 const NOOP = fileURLToPath(new URL('../src/functions/fixtures/noop.ts', import.meta.url));
 /** FunctionRuntime's default. */
@@ -134,17 +134,19 @@ export async function benchFunctions(options: FunctionBenchOptions = FUNCTION_BE
       await mod.handler({ n }, context);
       directMs.push(performance.now() - start);
     }
+    const sortedInvokeMs = [...invokeMs].sort((a, b) => a - b);
+    const sortedDirectMs = [...directMs].sort((a, b) => a - b);
     const latency: Latency = {
       samples: options.latencySamples,
       cpuShare,
       loadAverage: loadavg()[0] ?? 0,
       cpus: availableParallelism(),
-      invokeP50Ms: percentile(invokeMs, 0.5),
-      invokeP99Ms: percentile(invokeMs, 0.99),
-      directP50Ms: percentile(directMs, 0.5),
-      directP99Ms: percentile(directMs, 0.99),
-      overheadP50Ms: percentile(invokeMs, 0.5) - percentile(directMs, 0.5),
-      overheadP99Ms: percentile(invokeMs, 0.99) - percentile(directMs, 0.99),
+      invokeP50Ms: percentile(sortedInvokeMs, 50),
+      invokeP99Ms: percentile(sortedInvokeMs, 99),
+      directP50Ms: percentile(sortedDirectMs, 50),
+      directP99Ms: percentile(sortedDirectMs, 99),
+      overheadP50Ms: percentile(sortedInvokeMs, 50) - percentile(sortedDirectMs, 50),
+      overheadP99Ms: percentile(sortedInvokeMs, 99) - percentile(sortedDirectMs, 99),
     };
     const targets: Target[] = [
       {
@@ -186,11 +188,6 @@ async function closedLoop(concurrency: number, budgetMs: number, step: (n: numbe
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
   return { operations, seconds: (performance.now() - start) / 1000 };
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
 }
 
 /** The latencies and the targets, after the main table. */

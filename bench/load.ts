@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
+import { percentile } from './report.js';
 
 export interface BrokerLoadOptions {
   publishers: number;
@@ -46,11 +47,6 @@ function sentAtOf(message: Buffer): number {
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
-
-export function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 async function connect(url: string, clientId: string): Promise<MqttClient> {
   return mqtt.connectAsync(url, { clientId, reconnectPeriod: 0, clean: true, keepalive: 60 });

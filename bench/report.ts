@@ -216,6 +216,12 @@ export function measureRepeated(options: RepeatedOptions, batch: (n: number) => 
   };
 }
 
+/** The p-th percentile (0 to 100, nearest rank) of values sorted ascending; NaN for none. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
