@@ -42,3 +42,21 @@ test('walSync rejects when there is no WAL to sync (nothing committed, or not in
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('settle resolves a batch once synced, then runs onSynced; a failed sync rejects the whole batch; :memory: settles at once', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-wal-'));
+  try {
+    const outcome = (wal: ReturnType<typeof walSync>, onSynced?: () => void) =>
+      Promise.allSettled([0, 1].map(() => new Promise<void>((resolve, reject) => wal.settle([{ resolve, reject }], onSynced))));
+    let synced = 0;
+    const missing = walSync(join(dir, 'never.db'));
+    assert.deepEqual((await outcome(missing, () => (synced += 1))).map((r) => r.status), ['rejected', 'rejected']);
+    assert.equal(synced, 0, 'onSynced does not run for a failed sync');
+    const memory = walSync(':memory:');
+    assert.deepEqual((await outcome(memory, () => (synced += 1))).map((r) => r.status), ['fulfilled', 'fulfilled']);
+    assert.equal(synced, 2);
+    await Promise.all([missing.close(), memory.close()]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -17,16 +17,36 @@ import { closeSync, fsync, openSync } from 'node:fs';
  */
 export interface WalSync {
   sync(): Promise<void>;
+  /**
+   * After a group commit: syncs, then resolves every call of the batch (and
+   * runs `onSynced`), or rejects them all when the sync fails, since what is
+   * not known to be on disk must not be acknowledged.
+   */
+  settle(calls: ReadonlyArray<{ resolve(): void; reject(error: unknown): void }>, onSynced?: () => void): void;
   /** Waits for syncs in flight and closes the descriptor. Call it after the database's last commit, before closing it. */
   close(): Promise<void>;
 }
 
+/** An in-memory database (`:memory:`) has no file to sync: its syncs resolve at once. */
 export function walSync(databaseFile: string): WalSync {
   const walFile = `${databaseFile}-wal`;
+  const inMemory = databaseFile === ':memory:';
   let fd: number | undefined;
   const inFlight = new Set<Promise<void>>();
   return {
+    settle(calls, onSynced) {
+      this.sync().then(
+        () => {
+          for (const call of calls) call.resolve();
+          onSynced?.();
+        },
+        (error: unknown) => {
+          for (const call of calls) call.reject(error);
+        },
+      );
+    },
     sync() {
+      if (inMemory) return Promise.resolve();
       const synced = new Promise<void>((resolve, reject) => {
         try {
           fd ??= openSync(walFile, 'r');

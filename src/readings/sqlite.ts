@@ -79,7 +79,7 @@ export function openSqliteReadingsStore(file: string): ReadingsStore {
   db.pragma('journal_mode = WAL');
   // NORMAL plus walSync after each group commit: FULL's durability without an fsync on the main thread.
   db.pragma('synchronous = NORMAL');
-  const wal = file === ':memory:' ? undefined : walSync(file);
+  const wal = walSync(file);
   db.pragma('busy_timeout = 5000');
   migrateReadings(db);
 
@@ -152,18 +152,7 @@ export function openSqliteReadingsStore(file: string): ReadingsStore {
       for (const write of writes) write.reject(error);
       return;
     }
-    if (!wal) {
-      for (const write of writes) write.resolve();
-      return;
-    }
-    wal.sync().then(
-      () => {
-        for (const write of writes) write.resolve();
-      },
-      (error: unknown) => {
-        for (const write of writes) write.reject(error);
-      },
-    );
+    wal.settle(writes);
   };
 
   let closed = false;
@@ -265,7 +254,7 @@ export function openSqliteReadingsStore(file: string): ReadingsStore {
       if (closed) return;
       flush();
       closed = true;
-      await wal?.close();
+      await wal.close();
       db.close();
     },
   };

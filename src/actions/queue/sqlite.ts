@@ -227,16 +227,8 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
       return;
     }
     // Committed; durable once the WAL is synced. Messages arriving meanwhile form the next batch.
-    wal.sync().then(
-      () => {
-        for (const call of batch) call.resolve();
-        options.onCommit?.({ calls: batch.length, jobs: batch.reduce((n, call) => n + call.rows.length, 0) });
-      },
-      // Not known to be on disk: the PUBACK is not sent, and the device publishes again.
-      (error: unknown) => {
-        for (const call of batch) call.reject(error);
-      },
-    );
+    // A failed sync rejects the batch: the PUBACK is not sent, and the device publishes again.
+    wal.settle(batch, () => options.onCommit?.({ calls: batch.length, jobs: batch.reduce((n, call) => n + call.rows.length, 0) }));
   };
   /**
    * Deletes every job completed so far in one transaction. A commit per
