@@ -41,11 +41,12 @@ for (const [name, job] of ROUND_TRIPS) {
   });
 }
 
-test('codec stores Buffers as base64 and an undefined value as an absent key', () => {
+test('codec stores binary Buffers as base64 and an undefined value as an absent key', () => {
   const job = testJob('bin', { value: undefined, payload: Buffer.from([0x00, 0xff]) });
   const stored = JSON.parse(encodeJob(job)) as { v: number; input: Record<string, unknown>; originalPayload: string };
   assert.equal(stored.v, 1);
   assert.equal(stored.input.payload, 'AP8=');
+  assert.equal('payloadText' in stored.input, false);
   assert.equal('value' in stored.input, false);
   assert.equal(stored.originalPayload, ALL_BYTES.toString('base64'));
   assert.equal('errorTarget' in stored, false);
@@ -65,4 +66,42 @@ test('codec keeps every retry field, and only those', () => {
   const stored = JSON.parse(encodeJob(job)) as { retry: unknown };
   assert.deepEqual(stored.retry, retry);
   assert.deepEqual(decodeJob(encodeJob(job)).retry, retry);
+});
+
+test('codec stores a message once: UTF-8 as text, a value that is its parse and an identical original left out', () => {
+  const text = '{"name":"soilSensor2","humidity":32,"timeStampIso":"2020-08-27T13:47:52Z"}';
+  const payload = Buffer.from(text);
+  const job: ActionJob = { ...testJob('same', { value: JSON.parse(text), payload }), originalPayload: Buffer.from(payload) };
+  const encoded = encodeJob(job);
+  const stored = JSON.parse(encoded) as { input: Record<string, unknown> } & Record<string, unknown>;
+  assert.equal(stored.input.payloadText, text);
+  assert.equal(stored.input.valueIsPayload, true);
+  assert.equal(stored.originalIsPayload, true);
+  assert.deepEqual(['payload', 'value'].filter((key) => key in stored.input), []);
+  assert.equal('originalPayload' in stored, false);
+  assert.equal(encoded.split('soilSensor2').length - 1, 1, 'the message appears once');
+  const decoded = decodeJob(encoded);
+  assert.deepEqual(decoded, job);
+  assert.notEqual(decoded.originalPayload, decoded.input.payload, 'two Buffers, as the model has');
+
+  // Pretty-printed original, SELECT * output re-serialized by a function: nothing is left out that differs.
+  const reformatted: ActionJob = { ...testJob('diff', { value: { a: 1 }, payload: Buffer.from('{"a": 1}') }), originalPayload: Buffer.from('{ "a": 1 }') };
+  const storedDiff = JSON.parse(encodeJob(reformatted)) as { input: Record<string, unknown> } & Record<string, unknown>;
+  assert.deepEqual(storedDiff.input.value, { a: 1 });
+  assert.equal(typeof storedDiff.originalPayload, 'string');
+  assert.deepEqual(decodeJob(encodeJob(reformatted)), reformatted);
+});
+
+test('codec reads jobs stored before text payloads (base64 payload and original, value inline)', () => {
+  const job = testJob('old', { value: { humidity: 22 } });
+  const legacy = JSON.stringify({
+    v: 1,
+    id: job.id,
+    ruleName: job.ruleName,
+    actionIndex: job.actionIndex,
+    target: job.target,
+    input: { topic: job.input.topic, clientId: job.input.clientId, timestamp: job.input.timestamp, payload: job.input.payload.toString('base64'), value: job.input.value },
+    originalPayload: job.originalPayload.toString('base64'),
+  });
+  assert.deepEqual(decodeJob(legacy), job);
 });

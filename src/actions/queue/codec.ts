@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { ActionJob, ActionTarget, RuleRetryLimits } from '../model.js';
 
 /**
@@ -5,6 +6,13 @@ import type { ActionJob, ActionTarget, RuleRetryLimits } from '../model.js';
  * driver stores this form (the memory driver too), so a test cannot pass by
  * sharing references with the caller. `v` lets a later Sluice read jobs a
  * previous version queued.
+ *
+ * Most jobs carry the same message three times (the rule's output bytes,
+ * their parsed value, the original payload), and every byte is written to
+ * the queue's WAL twice (insert, delete) and once more at checkpoint. So
+ * what repeats is stored once: UTF-8 output as text (`payloadText`), a value
+ * that is exactly the parsed text left out (`valueIsPayload`), and an
+ * original payload equal to the output left out (`originalIsPayload`).
  */
 interface EncodedJobV1 {
   v: 1;
@@ -18,13 +26,19 @@ interface EncodedJobV1 {
     topic: string;
     clientId: string;
     timestamp: number;
-    /** base64 of `input.payload` */
-    payload: string;
+    /** base64 of `input.payload`; absent when `payloadText` holds it. */
+    payload?: string;
+    /** `input.payload` when it is valid UTF-8 (the usual JSON payload), byte-exact. */
+    payloadText?: string;
+    /** `value` is JSON.parse(payloadText): `JSON.stringify(value)` was exactly that text. */
+    valueIsPayload?: true;
     /** Absent when the job's value is undefined (a binary payload passed through); JSON has no undefined. */
     value?: unknown;
   };
-  /** base64 of `originalPayload` */
-  originalPayload: string;
+  /** base64 of `originalPayload`; absent when `originalIsPayload`. */
+  originalPayload?: string;
+  /** `originalPayload` has the same bytes as `input.payload` (SELECT * passes the message on unchanged). */
+  originalIsPayload?: true;
 }
 
 /**
@@ -43,11 +57,18 @@ export function encodeJob(job: ActionJob): string {
       topic: job.input.topic,
       clientId: job.input.clientId,
       timestamp: job.input.timestamp,
-      payload: job.input.payload.toString('base64'),
     },
-    originalPayload: job.originalPayload.toString('base64'),
   };
-  if (job.input.value !== undefined) encoded.input.value = job.input.value;
+  const { payload, value } = job.input;
+  const text = isUtf8(payload) ? payload.toString('utf8') : undefined;
+  if (text === undefined) encoded.input.payload = payload.toString('base64');
+  else encoded.input.payloadText = text;
+  if (value !== undefined) {
+    if (text !== undefined && JSON.stringify(value) === text) encoded.input.valueIsPayload = true;
+    else encoded.input.value = value;
+  }
+  if (job.originalPayload.equals(payload)) encoded.originalIsPayload = true;
+  else encoded.originalPayload = job.originalPayload.toString('base64');
   if (job.errorTarget !== undefined) encoded.errorTarget = job.errorTarget;
   if (job.retry !== undefined) encoded.retry = encodeRetry(job.retry);
   return JSON.stringify(encoded);
@@ -68,10 +89,18 @@ export function decodeJob(text: string): ActionJob {
   const encoded = JSON.parse(text) as Partial<EncodedJobV1> | null;
   // The queue file is ours, so this is a version check and a tripwire for a
   // corrupted row, not input validation.
-  if (encoded === null || typeof encoded !== 'object' || encoded.v !== 1 || !encoded.input || typeof encoded.originalPayload !== 'string') {
+  if (
+    encoded === null ||
+    typeof encoded !== 'object' ||
+    encoded.v !== 1 ||
+    !encoded.input ||
+    (typeof encoded.originalPayload !== 'string' && encoded.originalIsPayload !== true) ||
+    (typeof encoded.input.payload !== 'string' && typeof encoded.input.payloadText !== 'string')
+  ) {
     throw new Error(`stored action job is not in a known encoding (v=${JSON.stringify(encoded?.v)})`);
   }
   const { input } = encoded;
+  const payload = input.payloadText !== undefined ? Buffer.from(input.payloadText, 'utf8') : Buffer.from(input.payload ?? '', 'base64');
   const job: ActionJob = {
     id: encoded.id as string,
     ruleName: encoded.ruleName as string,
@@ -81,11 +110,12 @@ export function decodeJob(text: string): ActionJob {
       topic: input.topic,
       clientId: input.clientId,
       timestamp: input.timestamp,
-      payload: Buffer.from(input.payload, 'base64'),
+      payload,
       // The model's `value` key is always present, undefined for binary payloads.
-      value: 'value' in input ? input.value : undefined,
+      value: input.valueIsPayload === true ? JSON.parse(input.payloadText ?? '') : 'value' in input ? input.value : undefined,
     },
-    originalPayload: Buffer.from(encoded.originalPayload, 'base64'),
+    // A copy, not the same Buffer: the job's two payloads are separate values in the model.
+    originalPayload: encoded.originalIsPayload === true ? Buffer.from(payload) : Buffer.from(encoded.originalPayload ?? '', 'base64'),
   };
   if (encoded.errorTarget !== undefined) job.errorTarget = encoded.errorTarget;
   if (encoded.retry !== undefined) job.retry = encoded.retry;

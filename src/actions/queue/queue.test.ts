@@ -9,9 +9,14 @@ import { createMemoryActionQueue, openSqliteActionQueue } from './index.js';
 
 actionQueueContract('memory', async ({ clock }) => ({ queue: createMemoryActionQueue({ clock }) }));
 
-actionQueueContract('sqlite', async ({ clock }) => {
+const openSqlite: Parameters<typeof actionQueueContract>[1] = async ({ clock }) => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-queue-'));
   return { queue: openSqliteActionQueue(join(dir, 'queue.db'), { clock }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+};
+actionQueueContract('sqlite', openSqlite);
+// Archive jobs live in the SQLite driver's batch log, not its jobs table: the same contract holds there.
+actionQueueContract('sqlite, archive jobs', openSqlite, {
+  defaultTarget: { kind: 'archive', bucket: 'lake', prefix: 'raw', format: 'parquet', maxBatchDelayMs: 60_000, maxBatchBytes: 5_000_000 },
 });
 
 test('memory: a job that cannot be encoded fails its call and applies nothing of it', async () => {

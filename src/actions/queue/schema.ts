@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { BATCH_LOG_SCHEMA } from './sqlite-batch-log.js';
 
 /**
  * Ordered schema steps for the queue file; `user_version` records how many
@@ -37,6 +38,8 @@ const MIGRATIONS: ReadonlyArray<string> = [
   // letters walks jobs_order's 'dead' range, as before.)
   `DROP INDEX jobs_dead;
    CREATE INDEX jobs_dead ON jobs (rule, dead_at) WHERE state = 'dead';`,
+  // Archive jobs in an append-only table of their own (sqlite-batch-log.ts).
+  BATCH_LOG_SCHEMA,
 ];
 
 export function migrateQueue(db: Database): void {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { encodeJob } from './codec.js';
 import { manualClock, testJob } from './fixtures.js';
 import { openSqliteActionQueue } from './sqlite.js';
 
@@ -125,5 +126,95 @@ test('sqlite: the queue file is in WAL mode', () =>
     const db = new Database(file, { readonly: true });
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
+    await queue.close();
+  }));
+
+const ARCHIVE = { kind: 'archive', bucket: 'lake', prefix: 'raw', format: 'parquet', maxBatchDelayMs: 60_000, maxBatchBytes: 5_000_000 } as const;
+const ARCHIVE_KEY = 'archive:lake/raw/parquet';
+const archiveJob = (id: string): ReturnType<typeof testJob> => testJob(id, { target: { ...ARCHIVE } });
+
+test('sqlite: archive jobs go to the batch log, never through the jobs table, until one dies', () =>
+  withDir(async (file) => {
+    const clock = manualClock();
+    const queue = openSqliteActionQueue(file, { clock });
+    await queue.enqueue([archiveJob('a1'), archiveJob('a2'), testJob('s3')]);
+    const peek = new Database(file, { readonly: true });
+    const count = (table: string): number => (peek.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    assert.deepEqual([count('jobs'), count('batch_log')], [1, 2]);
+    const leased = await queue.lease(10, clock.t, { target: ARCHIVE_KEY });
+    assert.deepEqual(leased.map((q) => q.job), [archiveJob('a1'), archiveJob('a2')]);
+    await queue.complete('a1');
+    await queue.deadLetter('a2', [FAILURE], clock.t);
+    assert.deepEqual([count('jobs'), count('batch_log')], [2, 0], 'the dead letter moved to jobs');
+    assert.deepEqual((await queue.getDeadLetter('a2'))?.job, archiveJob('a2'));
+    assert.deepEqual(await queue.replayDeadLetters({ jobId: 'a2' }, clock.t), ['a2']);
+    assert.deepEqual((await queue.lease(10, clock.t, { target: ARCHIVE_KEY })).map((q) => q.job.id), ['a2'], 'a replayed archive job is leased from jobs');
+    peek.close();
+    await queue.close();
+  }));
+
+test('sqlite: archive jobs leased, retried and waiting survive a crash and reopen with their state', () =>
+  withDir(async (file) => {
+    const clock = manualClock();
+    const t0 = clock.t;
+    const first = openSqliteActionQueue(file, { clock });
+    await first.enqueue(['held', 'retried', 'fresh'].map(archiveJob));
+    assert.equal((await first.lease(2, t0, { target: ARCHIVE_KEY })).length, 2);
+    await first.retry('retried', t0 + 1000, 'store unavailable');
+    await first.close(); // crashed holding 'held', before its batch was written
+
+    const second = openSqliteActionQueue(file, { clock });
+    assert.deepEqual(await second.activeTargets(), new Map([[ARCHIVE_KEY, 3]]));
+    assert.equal((await second.stats(t0)).depth, 3);
+    const again = await second.lease(10, t0, { target: ARCHIVE_KEY });
+    assert.deepEqual(again.map((q) => [q.job.id, q.attempts]), [['held', 0], ['fresh', 0]], 'the retried job waits for its time');
+    assert.equal(await second.nextReadyAt(), t0 + 1000);
+    assert.deepEqual((await second.get('retried'))?.state, 'ready');
+    assert.deepEqual((await second.get('held'))?.state, 'leased');
+    assert.deepEqual(
+      (await second.lease(10, t0 + 1000, { target: ARCHIVE_KEY })).map((q) => [q.job.id, q.attempts, q.lastError]),
+      [['retried', 1, 'store unavailable']],
+    );
+    await second.close();
+  }));
+
+test('sqlite: archive jobs queued in the jobs table by an older Sluice are still leased and completed', () =>
+  withDir(async (file) => {
+    const clock = manualClock();
+    await openSqliteActionQueue(file, { clock }).close();
+    const db = new Database(file);
+    // A version-3 file: no batch log yet, archive jobs as ordinary rows.
+    db.exec('DROP TABLE batch_log');
+    db.pragma('user_version = 3');
+    db.prepare("INSERT INTO jobs (id, rule, target, body, enqueued_at, not_before, state) VALUES (?, 'SoilRule', ?, ?, ?, ?, 'ready')").run(
+      'old',
+      ARCHIVE_KEY,
+      encodeJob(archiveJob('old')),
+      clock.t,
+      clock.t,
+    );
+    db.close();
+    const queue = openSqliteActionQueue(file, { clock });
+    await queue.enqueue([archiveJob('new')]);
+    assert.deepEqual((await queue.lease(10, clock.t, { target: ARCHIVE_KEY })).map((q) => q.job.id), ['old', 'new']);
+    await queue.complete('old');
+    await queue.complete('new');
+    assert.equal((await queue.stats(clock.t)).depth, 0);
+    await queue.close();
+  }));
+
+test('sqlite: a waiting archive job is not lost behind thousands leased after it', () =>
+  withDir(async (file) => {
+    const clock = manualClock();
+    const queue = openSqliteActionQueue(file, { clock });
+    await queue.enqueue(Array.from({ length: 3000 }, (_, i) => archiveJob(`j${i}`)));
+    const first = await queue.lease(1000, clock.t, { target: ARCHIVE_KEY });
+    for (const q of first) await queue.retry(q.job.id, clock.t + 10, 'later');
+    const rest = await queue.lease(5000, clock.t, { target: ARCHIVE_KEY });
+    assert.equal(rest.length, 2000);
+    assert.equal(await queue.nextReadyAt(), clock.t + 10);
+    clock.t += 10;
+    const retried = await queue.lease(5000, clock.t, { target: ARCHIVE_KEY });
+    assert.deepEqual(retried.map((q) => q.job.id), first.map((q) => q.job.id), 'oldest first');
     await queue.close();
   }));

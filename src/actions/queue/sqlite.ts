@@ -6,7 +6,8 @@ import { systemClock, walSync } from '../../core/index.js';
 import type { ActionJob } from '../model.js';
 import { decodeJob, encodeJob } from './codec.js';
 import { deadLetterBounds, queueClosedError, toDeadLetter, toLimit, type ActionQueueOptions, type DeadLetterBounds } from './common.js';
-import { targetKey, type ActionQueue, type DeadLetter, type DeadLetterFilter, type JobSnapshot, type QueuedJob } from './port.js';
+import { SqliteBatchLog, type LogChange, type LogRow } from './sqlite-batch-log.js';
+import { isBatchingTarget, targetKey, type ActionQueue, type DeadLetter, type DeadLetterFilter, type JobSnapshot, type QueuedJob } from './port.js';
 import { migrateQueue } from './schema.js';
 
 export interface SqliteActionQueueOptions extends ActionQueueOptions {
@@ -17,6 +18,10 @@ export interface SqliteActionQueueOptions extends ActionQueueOptions {
 }
 
 interface InsertRow {
+  /** Set inside the transaction: the queue's shared sequence (rowid), enqueue order across both tables. */
+  seq: number;
+  /** A batching target's job, kept in the batch log rather than `jobs`. */
+  batching: boolean;
   id: string;
   rule: string;
   target: string;
@@ -34,6 +39,7 @@ interface PendingEnqueue {
   reject: (error: unknown) => void;
 }
 interface JobRow {
+  seq: number;
   id: string;
   rule: string;
   body: string;
@@ -73,10 +79,10 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   // again (at-least-once).
   db.prepare("UPDATE jobs SET state = 'ready' WHERE state = 'leased'").run();
 
-  const COLUMNS = 'id, rule, body, attempts, enqueued_at, not_before, last_error, dead_at, failures';
+  const COLUMNS = 'rowid AS seq, id, rule, body, attempts, enqueued_at, not_before, last_error, dead_at, failures';
   const insert = db.prepare<InsertRow>(
-    `INSERT OR IGNORE INTO jobs (id, rule, target, body, attempts, enqueued_at, not_before, state)
-     VALUES (@id, @rule, @target, @body, 0, @at, @at, 'ready')`,
+    `INSERT OR IGNORE INTO jobs (rowid, id, rule, target, body, attempts, enqueued_at, not_before, state)
+     VALUES (@seq, @id, @rule, @target, @body, 0, @at, @at, 'ready')`,
   );
   // INDEXED BY: the planner prefers jobs_lease for the not_before range, then
   // sorts the whole backlog; walking jobs_order stops after `limit` rows (see schema.ts).
@@ -129,7 +135,11 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   // fifth of the CPU.
   const activeByRule = new Map<string, number>();
   let deadTotal = deadCount.get()?.n ?? 0;
-  for (const { rule, n } of depthByRule.all()) activeByRule.set(rule, n);
+  for (const { rule, n } of [...depthByRule.all(), ...SqliteBatchLog.countByRule(db)]) activeByRule.set(rule, (activeByRule.get(rule) ?? 0) + n);
+  const log = new SqliteBatchLog(db);
+  // One sequence numbers the rows of both tables (jobs' rowid, the log's seq): a
+  // dead letter moved from the log keeps its number, and leases keep enqueue order.
+  let nextSeq = Math.max(db.prepare<[], { last: number | null }>('SELECT MAX(rowid) AS last FROM jobs').get()?.last ?? 0, SqliteBatchLog.lastSeq(db)) + 1;
   const countActive = (rule: string, delta: number): void => {
     const n = (activeByRule.get(rule) ?? 0) + delta;
     if (n > 0) activeByRule.set(rule, n);
@@ -170,21 +180,47 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
 
   // Writers take the lock at BEGIN (immediate): a deferred transaction that
   // upgrades from read to write can fail at once with SQLITE_BUSY_SNAPSHOT.
-  const insertBatch = db.transaction((batch: PendingEnqueue[]): Counted => {
-    const counted: Counted = [];
-    // INSERT OR IGNORE: a job id already queued is not a second job.
-    for (const call of batch) for (const row of call.rows) if (insert.run(row).changes > 0) counted.push([row.rule, 1, 0]);
-    return counted;
-  });
-  const deleteBatch = db.transaction((batch: PendingCompletion[]): Counted => {
-    const counted: Counted = [];
+  /** What a write transaction changed, applied in memory once it commits. */
+  interface Changed {
+    counted: Counted;
+    logChanges: LogChange[];
+  }
+  const applyChanged = ({ counted, logChanges }: Changed): void => {
+    applyCounts(counted);
+    for (const change of logChanges) change();
+  };
+  const insertBatch = db.transaction((batch: PendingEnqueue[]): Changed => {
+    const changed: Changed = { counted: [], logChanges: [] };
     for (const call of batch) {
-      const deleted = deleteActive.get(call.id);
-      if (deleted) counted.push([deleted.rule, -1, 0]);
+      for (const row of call.rows) {
+        row.seq = nextSeq++;
+        if (row.batching) {
+          const change = log.insert(row);
+          if (change) {
+            changed.logChanges.push(change);
+            changed.counted.push([row.rule, 1, 0]);
+          }
+          // INSERT OR IGNORE: a job id already queued is not a second job.
+        } else if (insert.run(row).changes > 0) changed.counted.push([row.rule, 1, 0]);
+      }
     }
-    return counted;
+    return changed;
   });
-  const leaseTx = db.transaction((limit: number, now: number, skip: ReadonlySet<string> | undefined, target: string | undefined): JobRow[] => {
+  const deleteBatch = db.transaction((batch: PendingCompletion[]): Changed => {
+    const changed: Changed = { counted: [], logChanges: [] };
+    for (const call of batch) {
+      // The log's leased jobs are known in memory; anything else is looked for in jobs first.
+      const deleted = log.owns(call.id) ? undefined : deleteActive.get(call.id);
+      const fromLog = deleted ? undefined : log.complete(call.id);
+      const rule = deleted?.rule ?? fromLog?.rule;
+      if (rule !== undefined) changed.counted.push([rule, -1, 0]);
+      if (fromLog) changed.logChanges.push(fromLog.apply);
+    }
+    return changed;
+  });
+  /** What a lease reads of a row, from either table. */
+  type LeasedRow = Pick<JobRow, 'seq' | 'id' | 'body' | 'attempts' | 'enqueued_at' | 'not_before' | 'last_error'>;
+  const leaseTx = db.transaction((limit: number, now: number, skip: ReadonlySet<string> | undefined, target: string | undefined): LeasedRow[] => {
     const sqlLimit = Number.isFinite(limit) ? limit : -1;
     const rows =
       target !== undefined
@@ -192,9 +228,29 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
         : skip && skip.size > 0
           ? selectReadySkipping.all(now, JSON.stringify([...skip]), sqlLimit)
           : selectReady.all(now, sqlLimit);
-    for (const row of rows) markLeased.run(row.id);
-    return rows;
+    // A batching target's jobs are in the log, apart from dead letters replayed into jobs.
+    const fromLog =
+      target !== undefined
+        ? isBatchingTarget(target)
+          ? log.leaseTarget(target, limit - rows.length, now)
+          : []
+        : log.dueRows(now, limit, skip);
+    if (fromLog.length === 0) {
+      for (const row of rows) markLeased.run(row.id);
+      return rows;
+    }
+    const inJobs = new Set<LeasedRow>(rows);
+    const merged: Array<JobRow | LogRow> = [...rows, ...fromLog].sort(byAge).slice(0, Number.isFinite(limit) ? limit : undefined);
+    for (const row of merged) {
+      if (inJobs.has(row)) markLeased.run(row.id);
+      // leaseTarget marked its own rows; rows of an untargeted lease are marked once kept.
+      else if (target === undefined && 'target' in row) log.markLeased(row);
+    }
+    return merged;
   });
+  const deadLetterFromLog = db.transaction((jobId: string, failures: string, now: number, countAttempt: boolean) =>
+    log.deadLetter(jobId, failures, now, countAttempt),
+  );
   const replayTx = db.transaction((bounds: DeadLetterBounds, now: number): { ids: string[]; counted: Counted } => {
     const rows = selectDead(bounds);
     for (const row of rows) replayJob.run(now, row.id);
@@ -221,7 +277,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     pending = [];
     if (batch.length === 0) return;
     try {
-      applyCounts(insertBatch.immediate(batch));
+      applyChanged(insertBatch.immediate(batch));
     } catch (error) {
       for (const call of batch) call.reject(error);
       return;
@@ -241,7 +297,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     completions = [];
     if (batch.length === 0) return;
     try {
-      applyCounts(deleteBatch.immediate(batch));
+      applyChanged(deleteBatch.immediate(batch));
     } catch (error) {
       for (const call of batch) call.reject(error);
       return;
@@ -259,7 +315,10 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
       const at = clock.now();
       // Encoded now, in the caller's turn: a job that cannot be encoded fails its
       // own call only, and later mutation of the caller's objects cannot leak in.
-      const rows = jobs.map((job) => ({ id: job.id, rule: job.ruleName, target: targetKey(job), body: encodeJob(job), at }));
+      const rows = jobs.map((job): InsertRow => {
+        const target = targetKey(job);
+        return { seq: 0, batching: isBatchingTarget(target), id: job.id, rule: job.ruleName, target, body: encodeJob(job), at };
+      });
       await new Promise<void>((resolve, reject) => {
         pending.push({ rows, resolve, reject });
         // setImmediate runs after the I/O callbacks of this loop turn, so every
@@ -285,12 +344,26 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     },
     async retry(jobId, notBefore, error, options) {
       assertOpen();
-      (options?.countAttempt === false ? retryUncounted : retryJob).run(notBefore, error, jobId);
+      const countAttempt = options?.countAttempt !== false;
+      if (log.owns(jobId)) log.retry(jobId, notBefore, error, countAttempt);
+      else if ((countAttempt ? retryJob : retryUncounted).run(notBefore, error, jobId).changes === 0) log.retry(jobId, notBefore, error, countAttempt);
     },
     async deadLetter(jobId, failures, now, options) {
       assertOpen();
-      const moved = (options?.countAttempt === false ? deadJobUncounted : deadJob).get(now, JSON.stringify(failures), jobId);
-      if (moved) applyCounts([[moved.rule, -1, 1]]);
+      const countAttempt = options?.countAttempt !== false;
+      const failuresText = JSON.stringify(failures);
+      if (!log.owns(jobId)) {
+        const moved = (countAttempt ? deadJob : deadJobUncounted).get(now, failuresText, jobId);
+        if (moved) {
+          applyCounts([[moved.rule, -1, 1]]);
+          return;
+        }
+      }
+      const fromLog = deadLetterFromLog.immediate(jobId, failuresText, now, countAttempt);
+      if (fromLog) {
+        applyCounts([[fromLog.rule, -1, 1]]);
+        fromLog.apply();
+      }
     },
     async listDeadLetters(filter: DeadLetterFilter, now) {
       assertOpen();
@@ -299,7 +372,14 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     async get(jobId) {
       assertOpen();
       const row = getAny.get(jobId);
-      if (!row) return undefined;
+      if (!row) {
+        const inLog = log.get(jobId);
+        if (!inLog) return undefined;
+        const { row: logRow, leased } = inLog;
+        const snapshot: JobSnapshot = { job: decodeJob(logRow.body), state: leased ? 'leased' : 'ready', attempts: logRow.attempts, enqueuedAt: logRow.enqueued_at, notBefore: logRow.not_before };
+        if (logRow.last_error !== null) snapshot.lastError = logRow.last_error;
+        return snapshot;
+      }
       const snapshot: JobSnapshot = { job: decodeJob(row.body), state: row.state, attempts: row.attempts, enqueuedAt: row.enqueued_at, notBefore: row.not_before };
       if (row.last_error !== null) snapshot.lastError = row.last_error;
       if (row.state === 'dead') {
@@ -328,11 +408,15 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     },
     async activeTargets() {
       assertOpen();
-      return new Map(countByTarget.all().map((row) => [row.target, row.n]));
+      const counts = new Map(countByTarget.all().map((row) => [row.target, row.n]));
+      log.activeTargets(counts);
+      return counts;
     },
     async nextReadyAt() {
       assertOpen();
-      return nextReady.get()?.at ?? undefined;
+      const inJobs = nextReady.get()?.at ?? undefined;
+      const inLog = log.nextReadyAt();
+      return inJobs === undefined ? inLog : inLog === undefined ? inJobs : Math.min(inJobs, inLog);
     },
     async stats(now) {
       assertOpen();
@@ -342,7 +426,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
         byRule[rule] = n;
         depth += n;
       }
-      const oldest = [oldestIn.get('ready')?.at, oldestIn.get('leased')?.at].filter((at): at is number => typeof at === 'number');
+      const oldest = [oldestIn.get('ready')?.at, oldestIn.get('leased')?.at, log.oldestEnqueuedAt()].filter((at): at is number => typeof at === 'number');
       return { depthByRule: byRule, depth, oldestAgeMs: oldest.length === 0 ? 0 : Math.max(0, now - Math.min(...oldest)), deadLetters: deadTotal };
     },
     async close() {
@@ -357,4 +441,8 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
       db.close();
     },
   };
+}
+
+function byAge(a: { enqueued_at: number; seq: number }, b: { enqueued_at: number; seq: number }): number {
+  return a.enqueued_at - b.enqueued_at || a.seq - b.seq;
 }
