@@ -145,6 +145,15 @@ test('with --insecure, loopback needs no token, other addresses still do', async
   assert.equal((await app.inject({ url: '/api/v1/things', remoteAddress: '192.0.2.10' })).statusCode, 401);
 });
 
+test('with --insecure, a token loopback does send is still checked: a wrong one is refused, a read-only one cannot write', async () => {
+  const { app, tokens } = await setup({ insecure: true });
+  const wrong = await app.inject({ url: '/api/v1/things', remoteAddress: '127.0.0.1', headers: bearer('slc_not-a-token') });
+  assert.equal(wrong.statusCode, 401);
+  const readOnly = (await tokens.create({ name: 'viewer', scope: 'read-only' })).token;
+  assert.equal((await app.inject({ url: '/api/v1/things', remoteAddress: '127.0.0.1', headers: bearer(readOnly) })).statusCode, 200);
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/things/t', remoteAddress: '127.0.0.1', headers: bearer(readOnly) })).statusCode, 403);
+});
+
 test('/api/v1/tokens: create, list, revoke; never the last admin token', async () => {
   const { app, admin, tokens, clock } = await setup();
   clock.t += 1000;
