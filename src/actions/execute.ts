@@ -25,12 +25,25 @@ function classify(error: unknown): unknown {
 }
 
 /**
+ * What a successful action left behind, for message traces: the object it
+ * wrote (s3, archive: the batch object), the invocation it made (its request
+ * id is the job id), the topic it republished to.
+ */
+export interface ActionResult {
+  bucket?: string;
+  key?: string;
+  functionName?: string;
+  requestId?: string;
+  topic?: string;
+}
+
+/**
  * Runs one rendered action. Throws on failure, an `ActionError` saying
  * whether a retry can help; the executor decides what the failure leads to.
  */
-export async function executeAction(target: ActionTarget, input: ActionInput, jobId: string, ports: ActionPorts, attempt = 1): Promise<void> {
+export async function executeAction(target: ActionTarget, input: ActionInput, jobId: string, ports: ActionPorts, attempt = 1): Promise<ActionResult | undefined> {
   try {
-    await run(target, input, jobId, ports, attempt);
+    return await run(target, input, jobId, ports, attempt);
   } catch (error) {
     throw classify(error);
   }
@@ -41,40 +54,39 @@ export function functionEvent(input: ActionInput): unknown {
   return input.value === undefined ? input.payload.toString('base64') : input.value;
 }
 
-async function run(target: ActionTarget, input: ActionInput, jobId: string, ports: ActionPorts, attempt: number): Promise<void> {
+async function run(target: ActionTarget, input: ActionInput, jobId: string, ports: ActionPorts, attempt: number): Promise<ActionResult | undefined> {
   switch (target.kind) {
     case 's3':
       await ports.objects.putObject(target.bucket, target.key, input.payload, {
         ...(target.contentType ? { contentType: target.contentType } : {}),
         metadata: { topic: input.topic, clientid: input.clientId, timestamp: String(input.timestamp) },
       });
-      return;
+      return { bucket: target.bucket, key: target.key };
     case 'function': {
       const outcome = await ports.functions.invokeAsync(target.functionName, functionEvent(input), jobId, attempt);
       // A function that failed is retried, as Lambda retries asynchronous invokes.
       if (!outcome.ok) throw new ActionError(outcome.errorMessage, { retryable: true, throttled: outcome.throttled === true });
-      return;
+      return { functionName: target.functionName, requestId: jobId };
     }
     case 'republish':
       await ports.broker.publish(target.topic, input.payload, target.qos);
-      return;
+      return { topic: target.topic };
     case 'http':
       // Straight to the network (global fetch), not through a port: tests run a real server.
       await postHttp(target, input, jobId);
-      return;
+      return undefined;
     case 'notification': {
       const outcome = await ports.notifications.deliver(target, toNotificationPayload(input.value), jobId, attempt);
       // The protocol decides: e.g. an SMTP 550 (no such mailbox) is final, a 4xx or a dead mail server is not.
       if (!outcome.ok) throw new ActionError(outcome.errorMessage, { retryable: outcome.retryable });
-      return;
+      return undefined;
     }
     case 'archive':
       if (!ports.archive) throw new ActionError('no archive writer is configured', { retryable: false });
       // Resolves once the batch holding this message is written: the job leaves the queue only then.
-      await ports.archive.append(target, input, jobId);
-      return;
+      return (await ports.archive.append(target, input, jobId)) ?? undefined;
     case 'timeseries':
       await writeReading(target, input, ports.readings);
-      return;
+      return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { errorMessage, systemClock, type Clock, type Logger, type Metrics } from '../core/index.js';
 import { isRetryable, isThrottled } from './action-error.js';
-import { executeAction, functionEvent } from './execute.js';
+import { executeAction, functionEvent, type ActionResult } from './execute.js';
 import { ARCHIVE_MAX_BATCH_MESSAGES, awsActionName, targetResource, type ActionJob } from './model.js';
 import type { ActionPorts } from './ports.js';
 import { isBatchingTarget, targetKey, type ActionQueue, type DeadLetter, type QueuedJob } from './queue/port.js';
@@ -28,6 +28,20 @@ export interface ExecutorOptions {
   idlePollMs?: number;
   /** Told about every job that finished for good (done, handled by its error action, or dead-lettered). */
   onSettled?: (job: ActionJob, outcome: { ok: true } | { ok: false; error: string; deadLettered: boolean }) => void;
+  /** Told about every attempt's outcome (message traces). Must not throw; called on the executor's path. */
+  onAttempt?: (job: ActionJob, report: AttemptReport) => void;
+}
+
+/** One attempt of a job, for message traces. Times are the executor clock's ms since the epoch. */
+export interface AttemptReport {
+  /** failed: failed for good, taken by the error action or an onFailure destination. */
+  outcome: 'ok' | 'retrying' | 'failed' | 'dead-letter';
+  /** Attempts counted so far (a throttled one is not). */
+  attempts: number;
+  startedAt: number;
+  finishedAt: number;
+  error?: string;
+  result?: ActionResult;
 }
 
 export type EnqueueOutcome = 'enqueued' | 'dropped';
@@ -44,7 +58,7 @@ const THROTTLE_MAX_DELAY_MS = 5 * 60_000;
  * cannot take. Only leased jobs live in memory; the backlog stays on disk.
  */
 export class ActionExecutor {
-  readonly #o: Required<Omit<ExecutorOptions, 'onSettled'>> & Pick<ExecutorOptions, 'onSettled'>;
+  readonly #o: Required<Omit<ExecutorOptions, 'onSettled' | 'onAttempt'>> & Pick<ExecutorOptions, 'onSettled' | 'onAttempt'>;
   readonly #running = new Set<Promise<void>>();
   readonly #busyTargets = new Map<string, number>();
   /** Running jobs of batching targets, which do not count against `concurrency`. */
@@ -281,21 +295,24 @@ export class ActionExecutor {
     this.#busyTargets.set(key, (this.#busyTargets.get(key) ?? 0) + 1);
     metrics.actionsInFlight.inc();
     const timer = metrics.actionSeconds.startTimer({ kind: job.target.kind });
+    const startedAt = this.#o.clock.now();
     try {
       if (this.#expiredEvent(queued)) {
-        await this.#failed(queued, new Error(queued.lastError ?? 'the event expired before its first attempt'), { attempted: false });
+        await this.#failed(queued, new Error(queued.lastError ?? 'the event expired before its first attempt'), { attempted: false, startedAt });
         return;
       }
+      let result: ActionResult | undefined;
       try {
-        await executeAction(job.target, job.input, job.id, ports, queued.attempts + 1);
+        result = await executeAction(job.target, job.input, job.id, ports, queued.attempts + 1);
       } catch (error) {
-        await this.#failed(queued, error);
+        await this.#failed(queued, error, { startedAt });
         return;
       }
       await queue.complete(job.id);
       metrics.actions.inc({ ...labels, outcome: 'success' });
       this.#finished(job);
       this.#o.onSettled?.(job, { ok: true });
+      this.#o.onAttempt?.(job, { outcome: 'ok', attempts: queued.attempts + 1, startedAt, finishedAt: this.#o.clock.now(), ...(result ? { result } : {}) });
     } catch (error) {
       // The queue itself failed: the lease is kept, and the job runs again after a restart.
       logger.error({ jobId: job.id, err: errorMessage(error) }, 'action queue update failed');
@@ -319,7 +336,7 @@ export class ActionExecutor {
     return this.#o.clock.now() - queued.enqueuedAt >= policy.maxAgeMs;
   }
 
-  async #failed(queued: QueuedJob, error: unknown, { attempted = true }: { attempted?: boolean } = {}): Promise<void> {
+  async #failed(queued: QueuedJob, error: unknown, { attempted = true, startedAt }: { attempted?: boolean; startedAt: number }): Promise<void> {
     const { queue, logger, metrics, clock, random } = this.#o;
     const { job } = queued;
     const labels = { rule: job.ruleName, kind: job.target.kind };
@@ -334,6 +351,7 @@ export class ActionExecutor {
       // The queue keeps no throttle count, so the wait grows with the event's age instead.
       const delay = Math.round(Math.min(THROTTLE_MAX_DELAY_MS, Math.max(THROTTLE_MIN_DELAY_MS, ageMs / 2)) * (0.5 + random() / 2));
       await queue.retry(job.id, now + delay, message, { countAttempt: false });
+      this.#o.onAttempt?.(job, { outcome: 'retrying', attempts: queued.attempts, startedAt, finishedAt: now, error: message });
       metrics.actions.inc({ ...labels, outcome: 'throttled' });
       logger.warn({ ...context, retryInMs: delay }, 'function throttled; will retry without counting an attempt');
       return;
@@ -341,6 +359,7 @@ export class ActionExecutor {
     if (attempted && isRetryable(error) && attempts < policy.maxAttempts && ageMs < policy.maxAgeMs) {
       const delay = backoffDelayMs(attempts, policy, random);
       await queue.retry(job.id, now + delay, message);
+      this.#o.onAttempt?.(job, { outcome: 'retrying', attempts, startedAt, finishedAt: now, error: message });
       metrics.actions.inc({ ...labels, outcome: 'retry' });
       logger.warn({ ...context, retryInMs: delay }, 'rule action failed; will retry');
       return;
@@ -363,6 +382,7 @@ export class ActionExecutor {
     }
     this.#finished(job);
     this.#o.onSettled?.(job, { ok: false, error: message, deadLettered: !handled });
+    this.#o.onAttempt?.(job, { outcome: handled ? 'failed' : 'dead-letter', attempts, startedAt, finishedAt: now, error: message });
   }
 
   /** The rule's own limits win; else, for a function action, the function's retryAttempts and maxEventAge. */

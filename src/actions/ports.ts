@@ -16,7 +16,8 @@ export interface ObjectWriter {
  * durable queue, so a crash while the message is buffered loses nothing.
  */
 export interface ArchiveAppender {
-  append(target: ArchiveTarget, input: ActionInput, jobId: string): Promise<void>;
+  /** Resolves with the object that holds the message, when the writer tells (for message traces). */
+  append(target: ArchiveTarget, input: ActionInput, jobId: string): Promise<{ bucket: string; key: string } | void>;
 }
 
 export interface FunctionInvoker {

@@ -39,6 +39,9 @@ export interface RouteResult {
   failures: RuleFailure[];
   /** Rules that read fields of this message although its payload is not JSON (they saw Undefined). */
   unreadable: string[];
+  /** Only when asked (`timed`), for message traces: the rules evaluated, and the ms each took (render included), index by index. */
+  evaluated?: string[];
+  evaluationMs?: number[];
 }
 
 /**
@@ -48,6 +51,12 @@ export interface RouteResult {
 export class RuleSet {
   readonly #rules = new Map<string, DeployedRule>();
   readonly #index = new TopicIndex<DeployedRule>();
+  /**
+   * The operator's switch (the console's enable/disable), by rule name: it
+   * wins over the stack file's `enabled`, and outlives a redeploy of the rule.
+   * Kept by name even while no rule has it (set before the stacks deploy).
+   */
+  readonly #switched = new Map<string, boolean>();
 
   /** Compiles first, so a rule that does not compile leaves the deployed one in place. */
   put(definition: RuleDefinition): void {
@@ -76,10 +85,27 @@ export class RuleSet {
     return this.#rules.get(name)?.definition;
   }
 
+  /** Turns a rule on or off over its definition's `enabled`; undefined removes the switch. A disabled rule matches nothing. */
+  setEnabled(name: string, enabled: boolean | undefined): void {
+    if (enabled === undefined) this.#switched.delete(name);
+    else this.#switched.set(name, enabled);
+  }
+
+  /** Whether the rule runs: the operator's switch, else the definition's `enabled`; false for an unknown rule. */
+  isEnabled(name: string): boolean {
+    const rule = this.#rules.get(name);
+    return rule !== undefined && this.#enabled(rule);
+  }
+
+  /** `enabled` is the effective state (the operator's switch, else the definition's). */
   list(): Array<RuleDefinition & { topicFilter: string | undefined }> {
     return [...this.#rules.values()]
-      .map((rule) => ({ ...rule.definition, topicFilter: rule.compiled.topicFilter }))
+      .map((rule) => ({ ...rule.definition, enabled: this.#enabled(rule), topicFilter: rule.compiled.topicFilter }))
       .sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  #enabled(rule: DeployedRule): boolean {
+    return this.#switched.get(rule.definition.name) ?? rule.definition.enabled;
   }
 
   /**
@@ -100,15 +126,22 @@ export class RuleSet {
     return result;
   }
 
-  /** As `route`, running aws_lambda() calls through `invoke` (the server's functions). */
-  async routeAsync(message: DecodedMessage, messageId: string, invoke: FunctionInvoker): Promise<RouteResult> {
+  /** As `route`, running aws_lambda() calls through `invoke` (the server's functions). `timed`: fill `evaluationMs`. */
+  async routeAsync(message: DecodedMessage, messageId: string, invoke: FunctionInvoker, options?: { timed?: boolean }): Promise<RouteResult> {
     const result: RouteResult = { jobs: [], matchedRules: [], failures: [], unreadable: [] };
+    const evaluated = options?.timed === true ? (result.evaluated = [] as string[]) : undefined;
+    const timings = evaluated ? (result.evaluationMs = [] as number[]) : undefined;
     for (const { rule, message: seen } of this.#candidates(message)) {
+      const started = timings ? performance.now() : 0;
       try {
         const evaluation = rule.compiled.invokesFunctions ? await rule.compiled.evaluateAsync(seen, invoke) : rule.compiled.evaluate(seen);
         this.#collect(result, rule, seen, evaluation, messageId);
       } catch (error) {
         result.failures.push(failure(rule, error));
+      }
+      if (timings) {
+        evaluated?.push(rule.definition.name);
+        timings.push(performance.now() - started);
       }
     }
     return result;
@@ -123,11 +156,11 @@ export class RuleSet {
     const ingest = basicIngestTarget(message.topic);
     if (ingest) {
       const rule = this.#rules.get(ingest.ruleName);
-      if (rule?.definition.enabled) yield { rule, message: withTopic(message, ingest.topic) };
+      if (rule && this.#enabled(rule)) yield { rule, message: withTopic(message, ingest.topic) };
       return;
     }
     for (const rule of this.#index.match(message.topic)) {
-      if (rule.definition.enabled) yield { rule, message };
+      if (this.#enabled(rule)) yield { rule, message };
     }
   }
 

@@ -6,6 +6,23 @@ import type { Registry, TokenStore } from '../registry/index.js';
 import type { ReadingsStore } from '../readings/index.js';
 import type { StackService } from '../stack/index.js';
 import type { ObjectStore } from '../storage/index.js';
+import type { TraceRing } from '../trace/index.js';
+
+/** A rule's counts since start, for `GET /api/v1/rules`. */
+export interface RuleMetricsView {
+  matches: number;
+  actionSuccesses: number;
+  actionFailures: number;
+  lastFailure: { at: string; action: string; error: string } | null;
+}
+
+/** A thing's MQTT connection, for `GET /api/v1/things[/NAME]`. */
+export interface ThingConnectionView {
+  connected: boolean;
+  clientIds: string[];
+  lastConnectedAt: string | null;
+  lastDisconnectedAt: string | null;
+}
 
 /** What the HTTP API serves, handed in by the composition root. */
 export interface ApiDeps {
@@ -29,8 +46,20 @@ export interface ApiDeps {
   /** An asynchronous (`Event`) invoke: durably queued; resolves once it is on disk. Throws SLUICE_ERR_FUNCTION_NOT_FOUND. */
   invokeEvent(functionName: string, event: unknown): Promise<{ requestId: string }>;
   registry: Registry;
-  rules: { list(): unknown[] };
+  rules: { list(): Array<{ name: string }> };
+  /** The operator's rule switch (the console's enable/disable): stored, then applied; it outlives restarts and redeploys. */
+  setRuleEnabled(ruleName: string, enabled: boolean): Promise<void>;
+  /** Per rule since start: matches, action successes and failures, the last failure. */
+  ruleMetrics(): Promise<Map<string, RuleMetricsView>>;
+  /** `GET /api/v1/overview`: totals and the last 300 one-second samples. */
+  overview(): Promise<unknown>;
+  /** Connection state of things, from the broker's lifecycle events; unset: things have no `connection` field. */
+  thingConnections?(thingNames: readonly string[]): Promise<Map<string, ThingConnectionView>>;
+  /** Where the console's build is (`dist/console` by default); for tests. */
+  consoleDir?: string;
   deadLetters: DeadLetters;
+  /** Recent messages' traces (`/api/v1/traces`); unset: tracing is off (`--trace-messages 0`). */
+  traces?: TraceRing;
   actionStatus(): Promise<ActionStatus>;
   /** Facts for `/` and `/healthz`. */
   status(): Promise<{ connectedClients: number; actionsPending: number; endpoints: Record<string, string> }>;

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SluiceError } from '../core/index.js';
 import { parsePrincipal } from '../registry/index.js';
-import type { ApiDeps } from './deps.js';
+import type { ApiDeps, ThingConnectionView } from './deps.js';
+import { certificateBundleRoutes } from './routes-certificate-bundle.js';
 
 const thingParams = z.object({ name: z.string().min(1).max(256) });
 const principalParams = thingParams.extend({ principal: z.string().min(1).max(512) });
@@ -37,6 +38,16 @@ const listQuery = z
     path: ['usePrefixAttributeValue'],
   });
 
+/** Each thing with its MQTT `connection` (when the server tracks connections). */
+async function withConnections<T extends { thingName: string }>(deps: Pick<ApiDeps, 'thingConnections'>, things: T[]): Promise<Array<T & { connection?: ThingConnectionView }>> {
+  if (!deps.thingConnections) return things;
+  const connections = await deps.thingConnections(things.map((thing) => thing.thingName));
+  return things.map((thing) => {
+    const connection = connections.get(thing.thingName);
+    return connection ? { ...thing, connection } : thing;
+  });
+}
+
 /** AttachThingPrincipal: a certificate id or ARN, or `token/<tokenId>`. */
 const attachBody = z.object({ principal: z.string().min(1).max(512), exclusive: z.boolean().optional() }).strict();
 
@@ -56,15 +67,18 @@ export async function thingRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       ...(query.attributeValue !== undefined ? { attributeValue: query.attributeValue } : {}),
       ...(query.usePrefixAttributeValue !== undefined ? { usePrefixAttributeValue: query.usePrefixAttributeValue === 'true' } : {}),
     });
-    return { things };
+    return { things: await withConnections(deps, things) };
   });
 
   app.get('/api/v1/things/:name', async (request) => {
     const { name } = thingParams.parse(request.params);
     const thing = await registry.describeThing(name);
     if (!thing) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `no thing '${name}'`);
-    return thing;
+    const [described] = await withConnections(deps, [thing]);
+    return described;
   });
+
+  await certificateBundleRoutes(app, deps);
 
   app.put('/api/v1/things/:name', async (request, reply) => {
     const { name } = thingParams.parse(request.params);

@@ -6,15 +6,19 @@ import type { ApiDeps } from './deps.js';
 import { installErrorHandler } from './errors.js';
 import { actionRoutes } from './routes-actions.js';
 import { bucketRoutes } from './routes-buckets.js';
+import { consoleRoutes } from './routes-console.js';
 import { functionLogRoutes } from './routes-function-logs.js';
 import { notifyRoutes } from './routes-notify.js';
+import { overviewRoutes } from './routes-overview.js';
 import { resourceRoutes } from './routes-resources.js';
 import { ruleTestRoutes } from './routes-rules-test.js';
 import { seriesRoutes } from './routes-series.js';
 import { stackRoutes } from './routes-stacks.js';
 import { systemRoutes } from './routes-system.js';
 import { tokenRoutes } from './routes-tokens.js';
+import { traceRoutes } from './routes-traces.js';
 import { unsubscribeRoutes } from './routes-unsubscribe.js';
+import { whoamiRoutes } from './routes-whoami.js';
 
 /**
  * The HTTP API on an already-listening Node server, so the port (and with it
@@ -45,6 +49,11 @@ export async function createApi(server: Server, deps: ApiDeps, logger: Logger): 
   await app.register(ruleTestRoutes);
   await app.register(seriesRoutes, deps);
   await app.register(tokenRoutes, deps);
+  await app.register(whoamiRoutes);
+  await app.register(overviewRoutes, deps);
+  // Its catch-all GET serves the console for every path no other route claims (specific routes win whatever the order).
+  await app.register(consoleRoutes, deps);
+  await app.register(traceRoutes, deps);
   await app.ready();
   return app;
 }

@@ -11,7 +11,8 @@ import { THROTTLED_ERROR_TYPE, type FunctionRuntime } from '../functions/index.j
 export function functionActionPort(functions: FunctionRuntime): FunctionInvoker {
   return {
     async invokeAsync(name, event, requestId, attempt = 1) {
-      const result = await functions.invoke(name, event, { invocationType: 'RequestResponse', requestId });
+      const trigger = triggerOf(requestId);
+      const result = await functions.invoke(name, event, { invocationType: 'RequestResponse', requestId, ...(trigger ? { trigger } : {}) });
       if (!result.ok) {
         return { ok: false, errorMessage: `${result.error.type}: ${result.error.message}`, ...(result.error.type === THROTTLED_ERROR_TYPE ? { throttled: true } : {}) };
       }
@@ -29,4 +30,14 @@ export function functionActionPort(functions: FunctionRuntime): FunctionInvoker 
       return functions.deliverToDestination(name, { condition, requestId, event, invokeCount: attempts, error });
     },
   };
+}
+
+/**
+ * The request id of a rule action's invocation is its job id,
+ * `<messageId>:<rule>:<action index>` (rule names are letters, digits and
+ * `_`); the console shows the rule as the invocation's trigger.
+ */
+function triggerOf(requestId: string): string | undefined {
+  const rule = /^[^:]+:([^:]+):\d+$/.exec(requestId)?.[1];
+  return rule === undefined || rule.startsWith('$') ? undefined : `rule:${rule}`;
 }

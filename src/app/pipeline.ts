@@ -1,7 +1,8 @@
-import type { ActionExecutor, RuleSet } from '../actions/index.js';
+import type { ActionExecutor, ActionJob, RuleSet } from '../actions/index.js';
 import type { InboundMessage } from '../broker/index.js';
-import { errorMessage, isSluiceError, newId, type Logger, type Metrics } from '../core/index.js';
+import { errorMessage, isSluiceError, newTimeOrderedId, type Logger, type Metrics } from '../core/index.js';
 import { decodeMessage, type FunctionInvoker } from '../rules/index.js';
+import type { TraceRing } from '../trace/index.js';
 
 export interface PipelineDeps {
   rules: RuleSet;
@@ -10,7 +11,11 @@ export interface PipelineDeps {
   executor: ActionExecutor;
   metrics: Metrics;
   logger: Logger;
+  /** Message traces; unset: tracing is off (`--trace-messages 0`). */
+  traces?: TraceRing<ActionJob>;
 }
+
+const TIMED = { timed: true };
 
 /**
  * The message path after the broker: decode → match and evaluate rules →
@@ -28,7 +33,11 @@ export function createMessagePipeline(deps: PipelineDeps): (message: InboundMess
       ...(message.principal !== undefined ? { principal: message.principal } : {}),
       ...(message.sourceIp !== undefined ? { sourceIp: message.sourceIp } : {}),
     });
-    const routed = await deps.rules.routeAsync(decoded, newId(), deps.invoke);
+    // Time-ordered: job ids start with it, and the queue's id index stays append-only (core/ids.ts).
+    const messageId = newTimeOrderedId();
+    const { traces } = deps;
+    const routed = await deps.rules.routeAsync(decoded, messageId, deps.invoke, traces ? TIMED : undefined);
+    const trace = traces?.record(messageId, message, routed, routed.jobs, Date.now());
     for (const rule of routed.matchedRules) deps.metrics.ruleMatches.inc({ rule });
     for (const rule of routed.unreadable) {
       deps.metrics.rulePayloadNotJson.inc({ rule });
@@ -45,12 +54,23 @@ export function createMessagePipeline(deps: PipelineDeps): (message: InboundMess
     if (routed.jobs.length === 0) return;
     if (message.qos === 0) {
       // QoS 0 promises nothing back to the device, so nothing waits for the commit.
-      void deps.executor.enqueue(routed.jobs, 0).catch((error: unknown) => {
-        deps.metrics.messagesDropped.inc({ reason: 'enqueue_failed' });
-        deps.logger.error({ topic: message.topic, err: errorMessage(error) }, 'could not enqueue QoS 0 actions; dropped');
-      });
+      void deps.executor.enqueue(routed.jobs, 0).then(
+        (outcome) => {
+          if (outcome === 'dropped' && trace) traces?.enqueueFailed(trace, 'dropped: the action backlog is full (QoS 0)', Date.now());
+        },
+        (error: unknown) => {
+          if (trace) traces?.enqueueFailed(trace, `could not enqueue: ${errorMessage(error)}`, Date.now());
+          deps.metrics.messagesDropped.inc({ reason: 'enqueue_failed' });
+          deps.logger.error({ topic: message.topic, err: errorMessage(error) }, 'could not enqueue QoS 0 actions; dropped');
+        },
+      );
       return;
     }
-    await deps.executor.enqueue(routed.jobs, message.qos);
+    try {
+      await deps.executor.enqueue(routed.jobs, message.qos);
+    } catch (error) {
+      if (trace) traces?.enqueueFailed(trace, `could not enqueue: ${errorMessage(error)}`, Date.now());
+      throw error;
+    }
   };
 }

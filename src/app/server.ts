@@ -44,6 +44,11 @@ import { createArchive } from './archive.js';
 import { functionInvokerForRules } from './rule-functions.js';
 import { pendingConfirmations, type PendingConfirmation } from './pending-confirmations.js';
 import { createStackTarget } from './stack-target.js';
+import { ConnectionTracker } from './connections.js';
+import { OverviewSampler, readTotals } from './overview.js';
+import { RuleFailures, ruleMetrics } from './rule-metrics.js';
+import { RuleSwitches } from './rule-switches.js';
+import { createTraceRing, traceAttempts } from './message-trace.js';
 
 export interface Endpoints {
   /** Plaintext, anonymous MQTT: only with --insecure. */
@@ -101,6 +106,8 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     const tokens = new TokenStore(state, { logger });
     const { token: adminToken, created: adminTokenCreated } = await ensureAdminToken(paths.adminToken, tokens);
     const metrics = new Metrics();
+    // The last --trace-messages messages' traces, in memory only (GET /api/v1/traces); 0: off.
+    const traces = config.traceMessages > 0 ? createTraceRing(config.traceMessages) : undefined;
     // Each bucket on its driver: `fs` under <data>/buckets, or S3 (--s3-*, or the stack's bucket settings).
     const objects = new BucketRouter({ fs: createFsObjectStore(paths.buckets), ...(config.s3 ? { s3: config.s3 } : {}) });
     cleanups.push(async () => objects.close());
@@ -125,7 +132,7 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
       // delivery and the outbox retries it (SNS invokes Lambda asynchronously, which retries too).
       functions: {
         invoke: async (name, event) => {
-          const result = await functions.invoke(name, event, { invocationType: 'RequestResponse' });
+          const result = await functions.invoke(name, event, { invocationType: 'RequestResponse', trigger: 'notification' });
           if (!result.ok) throw new DeliveryError(`function ${name} failed: ${result.error.type}: ${result.error.message}`, { retryable: true });
         },
       },
@@ -159,6 +166,15 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
             ...(request.messageStructure !== undefined ? { messageStructure: request.messageStructure } : {}),
             ...(origin ? { messageId: stableMessageId(origin.requestId, origin.sequence) } : {}),
           });
+          // The invocation's request id is its job's id, which ties the notification to the message being traced.
+          if (origin && traces) {
+            traces.notificationPublished(origin.requestId, {
+              messageId: result.messageId,
+              topic: topicNameFromArnOrName(request.topicArn),
+              ...(request.subject !== undefined ? { subject: request.subject } : {}),
+              ...(result.suppressed === true ? { suppressed: true } : {}),
+            });
+          }
           return { messageId: result.messageId };
         },
         publishMqtt: async (request) => {
@@ -175,6 +191,10 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     cleanups.push(() => functions.close());
 
     const rules = new RuleSet();
+    // The operator's enable/disable switches, applied before any stack deploys its rules.
+    const ruleSwitches = new RuleSwitches(state, rules);
+    await ruleSwitches.load();
+    const ruleFailures = new RuleFailures();
     const queue = config.actionQueue === 'memory' ? createMemoryActionQueue() : openSqliteActionQueue(paths.queue);
     if (config.actionQueue === 'memory') logger.warn('--action-queue memory: queued actions are lost on a crash; use it only to measure');
     cleanups.push(() => queue.close());
@@ -185,6 +205,8 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
     const executor = new ActionExecutor({
       queue,
       maxBacklog: config.maxBacklog,
+      onSettled: ruleFailures.settled,
+      ...(traces ? { onAttempt: traceAttempts(traces) } : {}),
       logger,
       metrics,
       ports: {
@@ -227,6 +249,9 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
       insecure: config.insecure,
       logger,
     });
+    // Things' connection state for the API, from the broker's lifecycle events (in memory, since start).
+    const connections = new ConnectionTracker(registry);
+    cleanups.push(async () => connections.close());
     broker = await Broker.create({
       logger,
       limits: {
@@ -236,15 +261,24 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
         ...(config.maxClientIdBytes !== undefined ? { maxClientIdBytes: config.maxClientIdBytes } : {}),
       },
       hooks: {
-        onMessage: createMessagePipeline({ rules, executor, metrics, logger, invoke: functionInvokerForRules(functions) }),
+        onMessage: createMessagePipeline({ rules, executor, metrics, logger, invoke: functionInvokerForRules(functions), ...(traces ? { traces } : {}) }),
         authenticate: (request) => deviceAuth.authenticate(request),
         onLimitViolation: (kind) => metrics.limitViolations.inc({ kind }),
+        onLifecycle: (event) => connections.record(event),
       },
     });
     const brokerRef = broker;
     metrics.observeConnectedClients(() => brokerRef.connectedClients);
     metrics.observeQueue(async () => queue.stats(Date.now()));
     cleanups.push(() => brokerRef.close());
+    // The overview's one-second history (GET /api/v1/overview): from now until close; its timer is unref'd.
+    const overview = new OverviewSampler({
+      totals: () => readTotals(metrics, () => queue.stats(Date.now())),
+      connectedClients: () => brokerRef.connectedClients,
+      logger,
+    });
+    await overview.start();
+    cleanups.push(() => overview.stop());
     brokerRef.attachWebSocket(httpServer, '/mqtt');
     // Registry and token changes re-decide live connections at once (a revoked certificate is dropped).
     const watcher = deviceAuth.watch(brokerRef);
@@ -298,7 +332,12 @@ export async function startServer(options: ServerOptions, injected: { logger?: L
         invokeEvent: eventInvoker(executor, functions),
         registry,
         rules,
+        setRuleEnabled: (name, enabled) => ruleSwitches.set(name, enabled),
+        ruleMetrics: () => ruleMetrics(metrics, ruleFailures),
+        overview: () => overview.overview(),
+        thingConnections: (names) => connections.of(names),
         deadLetters,
+        ...(traces ? { traces } : {}),
         actionStatus: () => actionStatus(queue, executor, metrics, systemClock),
         status: async () => ({
           connectedClients: brokerRef.connectedClients,

@@ -34,6 +34,7 @@ interface UpFlags {
   logLevel: string;
   maxBacklog: string;
   actionQueue: string;
+  traceMessages: string;
   maxPayloadBytes?: string;
   maxTopicBytes?: string;
   maxTopicLevels?: string;
@@ -74,6 +75,7 @@ export function registerUp(program: Command): void {
     .option('--insecure', 'DEMO ONLY: plaintext anonymous MQTT and tokenless API on loopback', envFlag('SLUICE_INSECURE'))
     .option('--max-backlog <n>', 'queued actions beyond which QoS 1 acks wait and QoS 0 messages are dropped', process.env.SLUICE_MAX_BACKLOG ?? '100000')
     .option('--action-queue <driver>', 'sqlite (durable, default) or memory (loses queued actions on a crash; for benchmarks)', process.env.SLUICE_ACTION_QUEUE ?? 'sqlite')
+    .option('--trace-messages <n>', 'recent messages whose trace (rules, actions, notifications) the API and console show; 0 turns tracing off', process.env.SLUICE_TRACE_MESSAGES ?? '10000')
     .option('--max-payload-bytes <n>', 'largest MQTT payload (default 131072, AWS IoT Core\'s 128 KB)', process.env.SLUICE_MAX_PAYLOAD_BYTES)
     .option('--max-topic-bytes <n>', 'longest topic or filter in bytes (default 256)', process.env.SLUICE_MAX_TOPIC_BYTES)
     .option('--max-topic-levels <n>', 'most topic levels (default 7)', process.env.SLUICE_MAX_TOPIC_LEVELS)
@@ -132,6 +134,7 @@ async function runUp(flags: UpFlags & { data: string }): Promise<void> {
     logLevel: flags.logLevel as ServerOptions['logLevel'],
     maxBacklog: Number(flags.maxBacklog),
     actionQueue: flags.actionQueue as ServerOptions['actionQueue'],
+    traceMessages: Number(flags.traceMessages),
     ...(flags.maxPayloadBytes !== undefined ? { maxPayloadBytes: Number(flags.maxPayloadBytes) } : {}),
     ...(flags.maxTopicBytes !== undefined ? { maxTopicBytes: Number(flags.maxTopicBytes) } : {}),
     ...(flags.maxTopicLevels !== undefined ? { maxTopicLevels: Number(flags.maxTopicLevels) } : {}),
@@ -189,6 +192,12 @@ function printBanner(server: RunningServer): void {
     `  ws     ${endpoints.ws}`,
     `  http   ${endpoints.http}`,
     `  data   ${config.dataDir}`,
+  );
+  // The demo's link signs the browser in (the token rides in the fragment, which is never sent to the server).
+  lines.push(
+    config.insecure
+      ? `Web console: ${endpoints.http}/#token=${encodeURIComponent(server.adminToken)}   (signs this browser in as admin; demo only)`
+      : `Web console: ${endpoints.http}/   (sign in with the admin token)`,
   );
   lines.push(`Endpoints are in ${config.dataDir}/endpoints.json; the admin token is in ${config.dataDir}/admin-token.`);
   if (server.adminTokenCreated) {

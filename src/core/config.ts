@@ -70,6 +70,13 @@ export const serverConfigSchema = z
      * them; it exists to measure what durability costs, not for use.
      */
     actionQueue: z.enum(['sqlite', 'memory']).default('sqlite'),
+    /** Messages whose traces are kept in memory (`GET /api/v1/traces`); 0 turns tracing off. */
+    traceMessages: z.coerce
+      .number({ error: 'expected a number of messages' })
+      .int('expected a whole number of messages')
+      .min(0, 'expected 0 (off) or more messages')
+      .max(1_000_000, 'at most 1000000 messages (each trace keeps up to 4 KB of payload)')
+      .default(10_000),
     /** Input limits; unset ones take AWS IoT Core's (payload 128 KB, topic 256 B and 7 levels, client id 128 B). */
     maxPayloadBytes: z.coerce.number().int().min(1).optional(),
     maxTopicBytes: z.coerce.number().int().min(1).optional(),

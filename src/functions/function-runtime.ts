@@ -2,6 +2,7 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ARN_REGION, SluiceError, functionArn, newId, sha256Hex, type Logger, type Metrics } from '../core/index.js';
 import { writeFileAtomic, writeHostFile } from './host-file.js';
+import { InvocationHistory, type InvocationRecord } from './invocations.js';
 import { FunctionLogStore } from './log-store.js';
 import { VersionPool } from './pool.js';
 import { isTimeout } from './slot.js';
@@ -80,6 +81,7 @@ export class FunctionRuntime {
   readonly #idleTimeoutMs: number;
   readonly #metrics: Metrics | undefined;
   readonly #logs: FunctionLogStore;
+  readonly #invocations: InvocationHistory;
   /** Replaced or removed versions still finishing invocations, for the concurrency gauge. */
   readonly #retiring = new Set<Deployed>();
   readonly #hostFile: Promise<string>;
@@ -104,6 +106,7 @@ export class FunctionRuntime {
     this.#metrics = options.metrics;
     // Logs are kept on disk by default, so they can be read after a restart (or a crash) as well.
     this.#logs = options.logStore ?? new FunctionLogStore({ directory: path.join(options.dataDir, 'logs', 'functions'), ...options.logRetention });
+    this.#invocations = new InvocationHistory(options.invocationsKept);
     this.#asyncRetryDelayMs = options.asyncRetryDelayMs ?? DEFAULT_ASYNC_RETRY_DELAY_MS;
     this.#closing = new Promise((resolve) => (this.#signalClosing = resolve));
     this.#metrics?.observeFunctions(() => this.#concurrency());
@@ -162,6 +165,11 @@ export class FunctionRuntime {
     return this.#logs;
   }
 
+  /** The newest `limit` invocations of a function (by name, across versions and after removal), newest first; in memory only. */
+  invocations(name: string, limit?: number): InvocationRecord[] {
+    return this.#invocations.list(name, limit);
+  }
+
   list(): FunctionSummary[] {
     return [...this.#functions.values()].map(summarize).sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -192,8 +200,8 @@ export class FunctionRuntime {
     const deployed = this.#functions.get(name);
     if (!deployed) throw notFound(name);
     const requestId = options.requestId ?? newId();
-    if (options.invocationType !== 'Event') return this.#run(deployed, requestId, event);
-    const running = this.#runAsync(name, requestId, event).catch((error: unknown) => {
+    if (options.invocationType !== 'Event') return this.#run(deployed, requestId, event, options.trigger);
+    const running = this.#runAsync(name, requestId, event, options.trigger).catch((error: unknown) => {
       this.#logger.error({ function: name, requestId, err: error instanceof Error ? error.message : String(error) }, 'asynchronous invocation failed unexpectedly');
     });
     // Lambda's asynchronous invocation: accepted now (202), the outcome only logged.
@@ -244,7 +252,7 @@ export class FunctionRuntime {
     const record = destinationRecord(deployed, outcome);
     const labels = { function: name, condition: outcome.condition };
     try {
-      await this.#deliver(destination, record);
+      await this.#deliver(destination, record, name);
       this.#metrics?.functionDestinations.inc({ ...labels, outcome: 'delivered' });
       this.#logger.info({ function: name, requestId: outcome.requestId, condition: outcome.condition, destination }, 'destination record delivered');
       return true;
@@ -258,12 +266,12 @@ export class FunctionRuntime {
     }
   }
 
-  async #deliver(target: DestinationTarget, record: DestinationRecord): Promise<void> {
+  async #deliver(target: DestinationTarget, record: DestinationRecord, source: string): Promise<void> {
     const json = JSON.stringify(record);
     if ('topic' in target) {
       await this.#services.publishNotification({ topicArn: target.topic, message: json });
     } else if ('function' in target) {
-      await this.invoke(target.function, record, { invocationType: 'Event' });
+      await this.invoke(target.function, record, { invocationType: 'Event', trigger: `destination:${source}` });
     } else if ('mqtt' in target) {
       await this.#services.publishMqtt({ topic: target.mqtt, payload: Buffer.from(json), qos: 1 });
     } else {
@@ -281,7 +289,7 @@ export class FunctionRuntime {
    * that); throttles are retried with backoff without counting, until the
    * event is `maxEventAge` old. The outcome goes to the destinations.
    */
-  async #runAsync(name: string, requestId: string, event: unknown): Promise<void> {
+  async #runAsync(name: string, requestId: string, event: unknown, trigger: string | undefined): Promise<void> {
     const acceptedAt = Date.now();
     let attempts = 0;
     let throttles = 0;
@@ -293,7 +301,7 @@ export class FunctionRuntime {
         return;
       }
       const { retryAttempts = DEFAULT_RETRY_ATTEMPTS, maxEventAgeMs = DEFAULT_MAX_EVENT_AGE_MS } = deployed.def;
-      const result = await this.#run(deployed, requestId, event);
+      const result = await this.#run(deployed, requestId, event, trigger);
       const throttled = !result.ok && result.error.type === THROTTLED_ERROR_TYPE;
       if (throttled) throttles++;
       else attempts++;
@@ -319,9 +327,18 @@ export class FunctionRuntime {
     }
   }
 
-  async #run(deployed: Deployed, requestId: string, event: unknown): Promise<InvocationResult> {
+  async #run(deployed: Deployed, requestId: string, event: unknown, trigger: string | undefined): Promise<InvocationResult> {
+    const startedAt = new Date().toISOString();
     const result = await deployed.pool.invoke(requestId, event);
     const { name } = deployed.def;
+    this.#invocations.record(name, {
+      requestId,
+      startedAt,
+      durationMs: round2(result.durationMs),
+      status: result.ok ? 'ok' : 'error',
+      ...(result.ok ? {} : { error: `${result.error.type}: ${result.error.message}` }),
+      ...(trigger !== undefined ? { trigger } : {}),
+    });
     const meters = deployed.meters;
     if (result.ok) {
       meters?.outcomes.success.inc();

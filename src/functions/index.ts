@@ -17,6 +17,7 @@ export {
   type LogQuery,
   type LogRetention,
 } from './log-store.js';
+export { DEFAULT_INVOCATIONS_KEPT, InvocationHistory, type InvocationRecord } from './invocations.js';
 export { THROTTLED_ERROR_TYPE } from './types.js';
 export type {
   DestinationCondition,

@@ -159,6 +159,8 @@ export interface FunctionRuntimeOptions {
    * about a minute, then two).
    */
   asyncRetryDelayMs?: number;
+  /** Invocations kept per function for `invocations(name)` (in memory). Default 200. */
+  invocationsKept?: number;
 }
 
 export type InvocationType = 'RequestResponse' | 'Event';
@@ -167,6 +169,8 @@ export interface InvokeOptions {
   /** `Event` returns at once (Lambda's 202) and runs the function in the background. */
   invocationType?: InvocationType;
   requestId?: string;
+  /** Who asks (`api`, `notification`, `rule:<name>`, ...): kept with the invocation's record, for the console. */
+  trigger?: string;
 }
 
 export type InvocationResult =

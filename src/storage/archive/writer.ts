@@ -32,9 +32,15 @@ export interface ArchiveWriterOptions {
   onObject?: (info: { bucket: string; key: string; records: number; bytes: number }) => void;
 }
 
+/** The object a message was written in. */
+export interface ArchivedObject {
+  bucket: string;
+  key: string;
+}
+
 interface Pending {
   record: ArchiveRecord;
-  resolve: () => void;
+  resolve: (written: ArchivedObject) => void;
   reject: (error: unknown) => void;
 }
 
@@ -64,13 +70,13 @@ export class ArchiveWriter {
     this.#o = options;
   }
 
-  /** Resolves once the message is in a written object; rejects with the store's error if that write failed. */
-  append(settings: ArchiveSettings, message: ArchiveMessage): Promise<void> {
+  /** Resolves with the written object holding the message; rejects with the store's error if that write failed. */
+  append(settings: ArchiveSettings, message: ArchiveMessage): Promise<ArchivedObject> {
     const stream = this.#stream(settings);
     const record = toRecord(message);
     // Widen at arrival, so every object of a later flush has at least this record's columns.
     stream.schema.observe(record);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<ArchivedObject>((resolve, reject) => {
       stream.pending.push({ record, resolve, reject });
       stream.bytes += recordSize(message);
       const full = stream.bytes >= stream.settings.maxBatchBytes || stream.pending.length >= this.#o.maxBatchRecords;
@@ -133,7 +139,8 @@ export class ArchiveWriter {
           const { body, contentType } = encodeRecords(format, records, stream.schema);
           await this.#o.sink.putObject(bucket, key, body, { contentType, metadata: { records: String(records.length) } });
           this.#o.onObject?.({ bucket, key, records: records.length, bytes: body.length });
-          for (const item of items) item.resolve();
+          const written = { bucket, key };
+          for (const item of items) item.resolve(written);
         } catch (error) {
           for (const item of items) item.reject(error);
         }
