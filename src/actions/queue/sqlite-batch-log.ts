@@ -104,6 +104,10 @@ export class SqliteBatchLog {
   readonly #leasedSeqs = new Set<number>();
   /** The current retry time of each waiting row: a heap entry that disagrees is stale. */
   readonly #waitingAt = new Map<number, number>();
+  /** Rows per rule when the file was opened, for the queue's depth counts. */
+  readonly rowsByRuleAtOpen = new Map<string, number>();
+  /** The greatest seq in the file when it was opened, so the queue's shared sequence continues after it. */
+  lastSeqAtOpen = 0;
 
   constructor(db: Database) {
     this.#insert = db.prepare(
@@ -124,20 +128,19 @@ export class SqliteBatchLog {
     this.#firstAfter = db.prepare('SELECT seq, not_before FROM batch_log WHERE seq > ? AND target = ? ORDER BY seq');
     this.#oldest = db.prepare('SELECT enqueued_at FROM batch_log ORDER BY seq LIMIT 1');
     // Everything in the file is ready at open: cursors start at 0, and rows not due yet
-    // go to their target's heap when the first lease walks past them.
-    for (const row of db.prepare<[], { target: string; n: number; last: number }>('SELECT target, COUNT(*) AS n, MAX(seq) AS last FROM batch_log GROUP BY target').all()) {
-      this.#targets.set(row.target, { cursor: 0, last: row.last, active: row.n, waiting: new MinHeap() });
+    // go to their target's heap when the first lease walks past them. One pass over the
+    // log counts rows per target (for leasing) and per rule (for the queue's depth), and
+    // finds the last seq.
+    const rows = db
+      .prepare<[], { target: string; rule: string; n: number; last: number }>('SELECT target, rule, COUNT(*) AS n, MAX(seq) AS last FROM batch_log GROUP BY target, rule')
+      .all();
+    for (const row of rows) {
+      const state = this.#target(row.target);
+      state.active += row.n;
+      state.last = Math.max(state.last, row.last);
+      this.rowsByRuleAtOpen.set(row.rule, (this.rowsByRuleAtOpen.get(row.rule) ?? 0) + row.n);
+      this.lastSeqAtOpen = Math.max(this.lastSeqAtOpen, row.last);
     }
-  }
-
-  /** Rule of every row, for the queue's depth counts at open. */
-  static countByRule(db: Database): Array<{ rule: string; n: number }> {
-    return db.prepare<[], { rule: string; n: number }>('SELECT rule, COUNT(*) AS n FROM batch_log GROUP BY rule').all();
-  }
-
-  /** Greatest seq used, so the queue's shared sequence continues after it. */
-  static lastSeq(db: Database): number {
-    return db.prepare<[], { last: number | null }>('SELECT MAX(seq) AS last FROM batch_log').get()?.last ?? 0;
   }
 
   /** Inside the enqueue transaction. An id already in the log or in `jobs` (queued, leased or dead) is not a second job. */

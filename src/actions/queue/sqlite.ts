@@ -135,11 +135,12 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   // fifth of the CPU.
   const activeByRule = new Map<string, number>();
   let deadTotal = deadCount.get()?.n ?? 0;
-  for (const { rule, n } of [...depthByRule.all(), ...SqliteBatchLog.countByRule(db)]) activeByRule.set(rule, (activeByRule.get(rule) ?? 0) + n);
   const log = new SqliteBatchLog(db);
+  for (const { rule, n } of depthByRule.all()) activeByRule.set(rule, n);
+  for (const [rule, n] of log.rowsByRuleAtOpen) activeByRule.set(rule, (activeByRule.get(rule) ?? 0) + n);
   // One sequence numbers the rows of both tables (jobs' rowid, the log's seq): a
   // dead letter moved from the log keeps its number, and leases keep enqueue order.
-  let nextSeq = Math.max(db.prepare<[], { last: number | null }>('SELECT MAX(rowid) AS last FROM jobs').get()?.last ?? 0, SqliteBatchLog.lastSeq(db)) + 1;
+  let nextSeq = Math.max(db.prepare<[], { last: number | null }>('SELECT MAX(rowid) AS last FROM jobs').get()?.last ?? 0, log.lastSeqAtOpen) + 1;
   const countActive = (rule: string, delta: number): void => {
     const n = (activeByRule.get(rule) ?? 0) + delta;
     if (n > 0) activeByRule.set(rule, n);
