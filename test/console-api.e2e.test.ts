@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { strFromU8, unzipSync } from 'fflate';
 import mqtt, { type MqttClient } from 'mqtt';
 import { REPO_ROOT, SluiceServer } from './support/sluice-process.js';
+import { waitFor } from './support/wait.js';
 
 const STACK = `
 stack: console-api-e2e
@@ -79,16 +80,6 @@ async function json<T>(path: string, options: { method?: string; body?: unknown;
   const text = await response.text();
   assert.ok(response.ok, `${options.method ?? 'GET'} ${path}: HTTP ${response.status}: ${text}`);
   return JSON.parse(text) as T;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const connectionOf = async (thing: string) => (await json<{ connection: Connection }>(`/api/v1/things/${thing}`)).connection;

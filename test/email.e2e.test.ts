@@ -17,6 +17,7 @@ import { SMTPServer } from 'smtp-server';
 import type { MailboxEntry, Subscription } from '../src/notify/index.js';
 import { CertificateAuthority } from '../src/registry/index.js';
 import { SluiceServer, runCli } from './support/sluice-process.js';
+import { waitFor } from './support/wait.js';
 
 const SUBSCRIBER = 'ops@example.org';
 const TOPIC = 'humidity-alerts';
@@ -34,15 +35,7 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => waitFor(what, check, timeoutMs);
 
 test('dev mailbox: text + HTML parts, one-click headers, the configured From; a one-click POST unsubscribes once', { timeout: 120_000 }, async () => {
   const dataDir = await tempDir('sluice-email-');

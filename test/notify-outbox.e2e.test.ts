@@ -16,6 +16,7 @@ import type { ActionStatus, DeadLetterView } from '../src/actions/index.js';
 import type { DeliveryState, MessageStatus, PublishResult, Subscription } from '../src/notify/index.js';
 import { MailCatcher, findLink } from './support/smtp.js';
 import { SluiceServer, runCli } from './support/sluice-process.js';
+import { until } from './support/wait.js';
 
 const SUBSCRIBER = 'outbox@example.org';
 const TOPIC = 'humidity-alerts';
@@ -32,14 +33,6 @@ after(async () => {
   for (const catcher of catchers) await catcher.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const notifyRow = async (server: SluiceServer) => (await server.api<ActionStatus>('/api/v1/status')).rules.find((r) => r.rule === NOTIFY_RULE);
 

@@ -18,6 +18,7 @@ import { after, test } from 'node:test';
 import mqtt from 'mqtt';
 import type { PublishResult, Subscription } from '../src/notify/index.js';
 import { SluiceServer } from './support/sluice-process.js';
+import { until as untilWithin } from './support/wait.js';
 
 let dataDir = '';
 let server: SluiceServer | undefined;
@@ -31,13 +32,7 @@ after(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> => untilWithin(what, check, timeoutMs, 50);
 
 /** AWS's documented string to sign, checked with node:crypto (not Sluice's signing code). */
 function verifySnsSignature(message: Record<string, unknown>, certificatePem: string): boolean {

@@ -21,6 +21,7 @@ import mqtt from 'mqtt';
 import type { ActionStatus, DeadLetterView } from '../src/actions/index.js';
 import { MailCatcher, findLink } from './support/smtp.js';
 import { SluiceServer } from './support/sluice-process.js';
+import { until } from './support/wait.js';
 
 const STACK = resolve(import.meta.dirname, 'fixtures', 'outage.yaml');
 const SUBSCRIBER = 'outage@example.org';
@@ -32,7 +33,6 @@ const MEMORY_HEADROOM = 200 * 1024 * 1024;
 const RSS_METRIC = 'sluice_process_resident_memory_bytes';
 /** The rule name the alert topic's queued deliveries have in the queue, status and dead letters. */
 const NOTIFY_RULE = '$notify/humidity-alerts';
-
 
 /** The http target: records every body by its `seq`; answers 200. */
 function createTarget(received: Map<number, Set<string>>): Server {
@@ -61,15 +61,6 @@ async function close(server: Server): Promise<void> {
   // Keep-alive sockets from sluice's fetch would hold the port open.
   server.closeAllConnections();
   await closed;
-}
-
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const reading = (seq: number) =>

@@ -15,6 +15,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import mqtt from 'mqtt';
 import { S3RVER_CREDENTIALS, startS3rver, type RunningS3rver } from '../src/storage/s3rver.test-support.js';
 import { REPO_ROOT, SLUICE_BIN, SluiceServer, runCli } from './support/sluice-process.js';
+import { waitFor } from './support/wait.js';
 
 const STACK = `
 stack: storage-e2e
@@ -56,16 +57,6 @@ async function cliBytes(args: string[]): Promise<{ code: number | null; stdout: 
 
 function s3Client(endpoint: string): S3Client {
   return new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('per-bucket drivers from the stack file', () => {
