@@ -123,3 +123,11 @@ test('a throttled rule function action is retried without using an attempt (rese
   const [queued] = await h.queue.lease(1, Date.now() + 3_600_000);
   assert.equal(queued?.attempts, 0, 'a throttle is not an attempt, so retryAttempts 0 does not end the event');
 });
+
+test('a rule action invocation is recorded with its rule as trigger; a job id of another shape has none', async (t) => {
+  const h = await harness(t, await fixture('faulty.ts'));
+  await h.executor.enqueue([job('01a21b28-1776-76e2-93d4-d7b78eb8cfc5:SoilHumidityAlertRule:0', 'ok'), job('j5', 'ok')], 1);
+  await h.until('settled', () => h.settled.length === 2);
+  const triggers = Object.fromEntries(h.runtime.invocations('faulty').map((record) => [record.requestId, record.trigger]));
+  assert.deepEqual(triggers, { '01a21b28-1776-76e2-93d4-d7b78eb8cfc5:SoilHumidityAlertRule:0': 'rule:SoilHumidityAlertRule', j5: undefined });
+});
