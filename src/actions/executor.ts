@@ -125,10 +125,24 @@ export class ActionExecutor {
       }
       await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
     }
-    await this.#o.queue.enqueue(jobs);
-    this.#backlog += jobs.length;
-    for (const job of jobs) this.#countTarget(targetKey(job), 1);
-    this.wake();
+    // Archive jobs are leased to this executor as they are written: each waits in memory for its batch
+    // object anyway, and reading it back from the queue (lease, decode) cost more than the rest of its path.
+    const queued: ActionJob[] = [];
+    const leasing: ActionJob[] = [];
+    for (const job of jobs) (isBatchingTarget(targetKey(job)) && !this.#stopped ? leasing : queued).push(job);
+    const [written, leased] = await Promise.allSettled([
+      queued.length > 0 ? this.#o.queue.enqueue(queued) : Promise.resolve(),
+      leasing.length > 0 ? this.#o.queue.enqueueLeased(leasing) : Promise.resolve([]),
+    ]);
+    // The two share one commit, but a job that cannot be encoded fails its own call only:
+    // jobs that were written run, and the caller still hears of the failure.
+    const accepted = [...(written.status === 'fulfilled' ? queued : []), ...(leased.status === 'fulfilled' ? leasing : [])];
+    this.#backlog += accepted.length;
+    for (const job of accepted) this.#countTarget(targetKey(job), 1);
+    if (leased.status === 'fulfilled') for (const held of leased.value) this.#start(held, true);
+    if (written.status === 'fulfilled' && queued.length > 0) this.wake();
+    if (written.status === 'rejected') throw written.reason;
+    if (leased.status === 'rejected') throw leased.reason;
     return 'enqueued';
   }
 
@@ -197,18 +211,20 @@ export class ActionExecutor {
         nothingDue.add(target);
         continue;
       }
-      for (const queued of leased) {
-        if (batching) this.#batchRunning += 1;
-        const running: Promise<void> = this.#execute(queued).finally(() => {
-          if (batching) this.#batchRunning -= 1;
-          this.#running.delete(running);
-          this.wake();
-        });
-        this.#running.add(running);
-        started += 1;
-      }
+      for (const queued of leased) this.#start(queued, batching);
+      started += leased.length;
     }
     return started;
+  }
+
+  #start(queued: QueuedJob, batching: boolean): void {
+    if (batching) this.#batchRunning += 1;
+    const running: Promise<void> = this.#execute(queued).finally(() => {
+      if (batching) this.#batchRunning -= 1;
+      this.#running.delete(running);
+      this.wake();
+    });
+    this.#running.add(running);
   }
 
   async #idleDelay(): Promise<number> {

@@ -4,9 +4,12 @@
  * until their batch is written without taking the slots other actions need.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { ActionExecutor, ARCHIVE_MAX_BATCH_MESSAGES, createMemoryActionQueue, type ActionJob, type ArchiveTarget } from '../actions/index.js';
+import { ActionExecutor, ARCHIVE_MAX_BATCH_MESSAGES, createMemoryActionQueue, openSqliteActionQueue, type ActionJob, type ArchiveTarget } from '../actions/index.js';
 import { Metrics, SluiceError, silentLogger } from '../core/index.js';
 import { parseStack } from '../stack/index.js';
 import { createMemoryObjectStore } from '../storage/index.js';
@@ -81,6 +84,15 @@ describe('executor and archive', () => {
     ...over,
   });
 
+  /** Every port idle but the archive's (and the object store, for the s3 job). */
+  const portsWith = (store: ReturnType<typeof createMemoryObjectStore>, archivePort: ReturnType<typeof createArchive>['port']) => ({
+    objects: store,
+    functions: { invokeAsync: async () => ({ ok: true as const }) },
+    broker: { publish: async () => undefined },
+    notifications: { deliver: async () => ({ ok: true as const }) },
+    archive: archivePort,
+  });
+
   test('full batches are written by count, other actions still run, and stopping writes the rest', async () => {
     const store = createMemoryObjectStore();
     await store.createBucket('archive');
@@ -96,13 +108,7 @@ describe('executor and archive', () => {
       queue,
       logger: silentLogger(),
       metrics: new Metrics(),
-      ports: {
-        objects: store,
-        functions: { invokeAsync: async () => ({ ok: true }) },
-        broker: { publish: async () => undefined },
-        notifications: { deliver: async () => ({ ok: true }) },
-        archive: archive.port,
-      },
+      ports: portsWith(store, archive.port),
       onSettled: (settledJob, outcome) => {
         assert.ok(outcome.ok);
         if (settledJob.target.kind === 's3') s3Done();
@@ -129,5 +135,55 @@ describe('executor and archive', () => {
       records += gunzipSync((await store.getObject('archive', key)).body).toString().trim().split('\n').length;
     }
     assert.equal(records, total);
+  });
+
+  test('jobs leased at enqueue whose object write failed are retried through the queue, and archived once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-archive-retry-'));
+    const store = createMemoryObjectStore();
+    await store.createBucket('archive');
+    let failures = 1;
+    const flaky = {
+      putObject: async (...args: Parameters<typeof store.putObject>) => {
+        if (failures-- > 0) throw Object.assign(new Error('SlowDown: try again'), { retryable: true });
+        return store.putObject(...args);
+      },
+    };
+    const queue = openSqliteActionQueue(join(dir, 'queue.db'));
+    const archive = createArchive(flaky, silentLogger());
+    const outcomes: string[] = [];
+    const executor = new ActionExecutor({
+      queue,
+      logger: silentLogger(),
+      metrics: new Metrics(),
+      ports: portsWith(store, archive.port),
+      onAttempt: (_job, report) => outcomes.push(report.outcome),
+    });
+    try {
+      await executor.start();
+      const quick = { ...target, maxBatchDelayMs: 20 };
+      await Promise.all(Array.from({ length: 30 }, (_, i) => executor.enqueue([job(i, { target: quick })], 1)));
+      for (let waited = 0; outcomes.filter((o) => o === 'ok').length < 30; waited += 20) {
+        assert.ok(waited < 10_000, `archived ${outcomes.filter((o) => o === 'ok').length} of 30 (${outcomes.join(', ')})`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(outcomes.filter((o) => o === 'retrying').length, 30, 'the whole failed batch was retried once');
+      assert.deepEqual(await queue.stats(Date.now()).then((s) => [s.depth, s.deadLetters]), [0, 0]);
+      let records = 0;
+      const ids = new Set<string>();
+      for (const { key } of await store.listObjects('archive')) {
+        for (const line of gunzipSync((await store.getObject('archive', key)).body).toString().trim().split('\n')) {
+          records += 1;
+          ids.add((JSON.parse(line) as { _id: string })._id);
+        }
+      }
+      assert.equal(records, 30);
+      assert.equal(ids.size, 30);
+    } finally {
+      const stopping = executor.stop();
+      await archive.close();
+      await stopping;
+      await queue.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -295,10 +295,108 @@ export function actionQueueContract(driver: string, open: OpenQueue, options: { 
     assert.deepEqual(await queue.listDeadLetters({}, clock.t), []);
   });
 
+  // enqueueLeased takes archive jobs only, whatever the suite's default target: these run once per driver.
+  if (!defaultTarget) enqueueLeasedContract(withQueue);
+
   withQueue('calls after close are refused', async (queue) => {
     await queue.close();
     await queue.close();
     await assert.rejects(queue.enqueue([testJob('a')]), /closed/);
     await assert.rejects(queue.lease(1, 0), /closed/);
   });
+}
+
+const ARCHIVE: ActionTarget = { kind: 'archive', bucket: 'lake', prefix: 'readings', format: 'parquet', maxBatchDelayMs: 60_000, maxBatchBytes: 5_000_000 };
+const OTHER_ARCHIVE: ActionTarget = { ...ARCHIVE, prefix: 'other' };
+
+type WithQueue = (name: string, fn: (queue: ActionQueue, clock: Clock & { t: number }) => Promise<void>) => void;
+
+/** The archive's fast path: jobs leased to the caller at enqueue (`ActionQueue.enqueueLeased`). */
+function enqueueLeasedContract(withQueue: WithQueue): void {
+  const archived = (id: string, overrides: Parameters<typeof fixtureJob>[1] = {}) => fixtureJob(id, { target: ARCHIVE, ...overrides });
+
+  withQueue('enqueueLeased: the caller holds the jobs at once; lease never hands them out; stats and targets count them', async (queue, clock) => {
+    const a = archived('a');
+    const b = archived('b', { ruleName: 'Other', target: OTHER_ARCHIVE });
+    const leased = await queue.enqueueLeased([a, b]);
+    assert.deepEqual(leased, [
+      { job: a, attempts: 0, enqueuedAt: clock.t, notBefore: clock.t },
+      { job: b, attempts: 0, enqueuedAt: clock.t, notBefore: clock.t },
+    ]);
+    assert.equal(leased[0]?.job, a, "the caller's own object, not a decoded copy");
+    assert.deepEqual(await queue.lease(10, clock.t + 1_000), []);
+    assert.deepEqual(await queue.lease(10, clock.t + 1_000, { target: 'archive:lake/readings/parquet' }), []);
+    assert.equal(await queue.nextReadyAt(), undefined, 'nothing is waiting to be leased');
+    assert.deepEqual(await queue.activeTargets(), new Map([['archive:lake/readings/parquet', 1], ['archive:lake/other/parquet', 1]]));
+    clock.t += 40;
+    assert.deepEqual(await queue.stats(clock.t), { depthByRule: { Other: 1, SoilRule: 1 }, depth: 2, oldestAgeMs: 40, deadLetters: 0 });
+    assert.equal((await queue.get('a'))?.state, 'leased');
+    assert.deepEqual((await queue.get('a'))?.job, a);
+    await queue.complete('a');
+    await queue.complete('b');
+    assert.deepEqual(await queue.stats(clock.t), { depthByRule: {}, depth: 0, oldestAgeMs: 0, deadLetters: 0 });
+    assert.equal(await queue.get('a'), undefined);
+    assert.deepEqual(await queue.activeTargets(), new Map());
+  });
+
+  withQueue('enqueueLeased: an id already queued, leased or dead is left out, in one call or across calls; once done it is new', async (queue, clock) => {
+    assert.deepEqual(ids(await queue.enqueueLeased([archived('a'), archived('a')])), ['a']);
+    assert.deepEqual(ids(await queue.enqueueLeased([archived('a')])), []);
+    await queue.enqueue([archived('a')]);
+    assert.deepEqual(await queue.lease(10, clock.t), [], 'enqueue does not add a second job beside the leased one');
+    await queue.enqueue([archived('q')]);
+    assert.deepEqual(ids(await queue.enqueueLeased([archived('q')])), [], 'queued by enqueue');
+    await queue.deadLetter('a', [FAILURE], clock.t);
+    assert.deepEqual(ids(await queue.enqueueLeased([archived('a')])), [], 'dead');
+    await queue.purgeDeadLetters({ jobId: 'a' }, clock.t);
+    assert.deepEqual(ids(await queue.enqueueLeased([archived('a')])), ['a'], 'purged, so new again');
+    await queue.complete('a');
+    assert.deepEqual(ids(await queue.enqueueLeased([archived('a')])), ['a'], 'done, so new again');
+    // Two calls in the same turn share one commit, and still make one job.
+    const [first, second] = await Promise.all([queue.enqueueLeased([archived('c')]), queue.enqueueLeased([archived('c')])]);
+    assert.deepEqual([...ids(first ?? []), ...ids(second ?? [])], ['c']);
+    assert.equal((await queue.stats(clock.t)).depth, 3);
+  });
+
+  withQueue('enqueueLeased: a retried job waits for its time, counts the attempt, and comes back byte-exact', async (queue, clock) => {
+    const binary = archived('bin', { value: undefined, payload: Buffer.from([0, 255, 16, 128]) });
+    await queue.enqueueLeased([binary, archived('x'), archived('y')]);
+    await queue.retry('bin', clock.t + 500, 'SlowDown');
+    await queue.complete('x');
+    assert.deepEqual(await queue.lease(10, clock.t + 499), []);
+    assert.equal(await queue.nextReadyAt(), clock.t + 500);
+    assert.deepEqual(await queue.get('bin'), { job: binary, state: 'ready', attempts: 1, enqueuedAt: clock.t, notBefore: clock.t + 500, lastError: 'SlowDown' });
+    const again = await queue.lease(10, clock.t + 500);
+    assert.deepEqual(again, [{ job: binary, attempts: 1, enqueuedAt: clock.t, notBefore: clock.t + 500, lastError: 'SlowDown' }]);
+    await queue.retry('bin', clock.t + 900, 'again', { countAttempt: false });
+    assert.equal((await queue.lease(10, clock.t + 900))[0]?.attempts, 1, 'an uncounted retry keeps the count');
+    await queue.complete('bin');
+    await queue.complete('y');
+    assert.equal((await queue.stats(clock.t)).depth, 0);
+  });
+
+  withQueue('enqueueLeased: a dead-lettered job is listed, replayed and leased like any other', async (queue, clock) => {
+    const job = archived('d');
+    await queue.enqueueLeased([job, archived('e')]);
+    await queue.deadLetter('d', [FAILURE], clock.t + 5);
+    assert.deepEqual(await queue.getDeadLetter('d'), { job, attempts: 1, enqueuedAt: clock.t, deadAt: clock.t + 5, failures: [FAILURE] });
+    assert.deepEqual(await queue.stats(clock.t + 5), { depthByRule: { SoilRule: 1 }, depth: 1, oldestAgeMs: 5, deadLetters: 1 });
+    assert.deepEqual(await queue.replayDeadLetters({ jobId: 'd' }, clock.t + 10), ['d']);
+    assert.deepEqual(await queue.lease(10, clock.t + 10, { target: 'archive:lake/readings/parquet' }), [{ job, attempts: 0, enqueuedAt: clock.t, notBefore: clock.t + 10 }]);
+  });
+
+  withQueue('enqueueLeased: takes archive jobs only', async (queue) => {
+    await assert.rejects(queue.enqueueLeased([fixtureJob('s3-job')]), /archive jobs only; job s3-job is for s3:RuleFilterBucket/);
+    assert.equal((await queue.stats(0)).depth, 0);
+  });
+
+  withQueue('enqueueLeased shares the commit of enqueue calls in the same turn', async (queue, clock) => {
+    const [, leased] = await Promise.all([queue.enqueue([fixtureJob('s')]), queue.enqueueLeased([archived('l')])]);
+    assert.deepEqual(ids(leased ?? []), ['l']);
+    assert.deepEqual(ids(await queue.lease(10, clock.t)), ['s']);
+  });
+}
+
+function ids(jobs: ReadonlyArray<{ job: { id: string } }>): string[] {
+  return jobs.map((queued) => queued.job.id);
 }

@@ -69,6 +69,17 @@ export interface ActionQueue {
    */
   enqueue(jobs: ReadonlyArray<ActionJob>): Promise<void>;
   /**
+   * Enqueues jobs of batching targets (`isBatchingTarget`; any other job
+   * throws) and leases them to the caller in the same step, sharing the
+   * group commit with `enqueue`: the archive's fast path, where a job waits
+   * in memory for its batch object anyway, so reading it back from the queue
+   * would only cost. Resolves with the jobs now leased to the caller, as
+   * `lease` would return them but holding the caller's own objects (nothing
+   * is decoded); an id already queued is left out. After a restart they are
+   * ready like any job that was leased.
+   */
+  enqueueLeased(jobs: ReadonlyArray<ActionJob>): Promise<QueuedJob[]>;
+  /**
    * Leases up to `limit` ready jobs whose `notBefore` has passed, oldest
    * first: of one `target` only, or skipping jobs whose target key is in
    * `skipTargets`. Leasing by target is what the executor does: it stays

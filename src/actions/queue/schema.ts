@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { BATCH_LOG_SCHEMA } from './sqlite-batch-log.js';
+import { BATCH_SEGMENTS_SCHEMA } from './sqlite-batch-segments.js';
 
 /**
  * Ordered schema steps for the queue file; `user_version` records how many
@@ -40,6 +41,8 @@ const MIGRATIONS: ReadonlyArray<string> = [
    CREATE INDEX jobs_dead ON jobs (rule, dead_at) WHERE state = 'dead';`,
   // Archive jobs in an append-only table of their own (sqlite-batch-log.ts).
   BATCH_LOG_SCHEMA,
+  // Archive jobs leased at enqueue, one row per group commit and target (sqlite-batch-segments.ts).
+  BATCH_SEGMENTS_SCHEMA,
 ];
 
 export function migrateQueue(db: Database): void {

@@ -154,6 +154,16 @@ export class SqliteBatchLog {
     };
   }
 
+  /**
+   * After the transaction that moved a leased segment job into the log (a
+   * retry): the row waits for its retry time like any retried row.
+   */
+  adoptWaiting(row: { seq: number; target: string; notBefore: number }): void {
+    const state = this.#target(row.target);
+    state.active += 1;
+    this.#wait(state, row.seq, row.notBefore);
+  }
+
   /** Up to `limit` due rows of one target, oldest first: rows whose retry time has come, then rows never handed out. */
   leaseTarget(target: string, limit: number, now: number): LogRow[] {
     const state = this.#targets.get(target);
@@ -166,6 +176,7 @@ export class SqliteBatchLog {
       const row = this.#bySeq.get(entry.seq);
       if (row) taken.push(row);
     }
+    const fromHeap = new Set(taken.map((row) => row.seq));
     while (taken.length < limit && state.cursor < state.last) {
       const rows = this.#after.all(state.cursor, target, SCAN_CHUNK);
       if (rows.length === 0) {
@@ -175,7 +186,8 @@ export class SqliteBatchLog {
       for (const row of rows) {
         if (taken.length >= limit) break;
         state.cursor = row.seq;
-        if (this.#leasedSeqs.has(row.seq)) continue;
+        // A row in the heap (a retried one past the cursor) is the heap's to hand out.
+        if (this.#leasedSeqs.has(row.seq) || this.#waitingAt.has(row.seq) || fromHeap.has(row.seq)) continue;
         if (row.not_before > now) this.#wait(state, row.seq, row.not_before);
         else taken.push(row);
       }

@@ -184,7 +184,7 @@ test('sqlite: archive jobs queued in the jobs table by an older Sluice are still
     await openSqliteActionQueue(file, { clock }).close();
     const db = new Database(file);
     // A version-3 file: no batch log yet, archive jobs as ordinary rows.
-    db.exec('DROP TABLE batch_log');
+    db.exec('DROP TABLE batch_log; DROP TABLE batch_segments');
     db.pragma('user_version = 3');
     db.prepare("INSERT INTO jobs (id, rule, target, body, enqueued_at, not_before, state) VALUES (?, 'SoilRule', ?, ?, ?, ?, 'ready')").run(
       'old',
@@ -216,5 +216,57 @@ test('sqlite: a waiting archive job is not lost behind thousands leased after it
     clock.t += 10;
     const retried = await queue.lease(5000, clock.t, { target: ARCHIVE_KEY });
     assert.deepEqual(retried.map((q) => q.job.id), first.map((q) => q.job.id), 'oldest first');
+    await queue.close();
+  }));
+
+test('sqlite: jobs leased at enqueue are one segment row per commit and target, and ready again after a crash, minus those done', () =>
+  withDir(async (file) => {
+    const clock = manualClock();
+    const t0 = clock.t;
+    const first = openSqliteActionQueue(file, { clock });
+    const jobs = ['a', 'b', 'c', 'd'].map(archiveJob);
+    const other = testJob('o', { ruleName: 'OtherRule', target: { ...ARCHIVE } });
+    await Promise.all([first.enqueueLeased(jobs.slice(0, 2)), first.enqueueLeased([...jobs.slice(2), other])]);
+    const peek = new Database(file, { readonly: true });
+    assert.deepEqual(peek.prepare('SELECT rule, length(jobs) > 0 AS filled, done FROM batch_segments ORDER BY seq').all(), [
+      { rule: 'SoilRule', filled: 1, done: null },
+      { rule: 'OtherRule', filled: 1, done: null },
+    ], 'one row per (target, rule) in the commit, however many calls');
+    assert.equal((peek.prepare('SELECT COUNT(*) AS n FROM batch_log').get() as { n: number }).n, 0);
+    await first.complete('a');
+    await first.retry('b', t0 + 100, 'SlowDown');
+    await first.deadLetter('c', [FAILURE], t0 + 1);
+    assert.deepEqual(peek.prepare('SELECT rule, done FROM batch_segments ORDER BY seq').all(), [
+      { rule: 'SoilRule', done: '0,1,2' },
+      { rule: 'OtherRule', done: null },
+    ], 'what left the segment is recorded with the change that moved it');
+    await first.complete('o');
+    assert.deepEqual(peek.prepare('SELECT rule FROM batch_segments').all(), [{ rule: 'SoilRule' }], 'a segment with every job done is deleted');
+    peek.close();
+    await first.close(); // "crashed" holding d, leased at enqueue
+
+    const second = openSqliteActionQueue(file, { clock });
+    assert.deepEqual(await second.stats(t0), { depthByRule: { SoilRule: 2 }, depth: 2, oldestAgeMs: 0, deadLetters: 1 });
+    assert.deepEqual(await second.lease(10, t0, { target: ARCHIVE_KEY }), [{ job: archiveJob('d'), attempts: 0, enqueuedAt: t0, notBefore: t0 }]);
+    assert.deepEqual(await second.lease(10, t0 + 100, { target: ARCHIVE_KEY }), [
+      { job: archiveJob('b'), attempts: 1, enqueuedAt: t0, notBefore: t0 + 100, lastError: 'SlowDown' },
+    ]);
+    assert.equal((await second.getDeadLetter('c'))?.attempts, 1);
+    await second.close();
+    const after = new Database(file, { readonly: true });
+    assert.equal((after.prepare('SELECT COUNT(*) AS n FROM batch_segments').get() as { n: number }).n, 0, 'segments became log rows at open');
+    after.close();
+  }));
+
+test('sqlite: a segment job keeps its place in the shared sequence when it moves to the log or dies', () =>
+  withDir(async (file) => {
+    const clock = manualClock();
+    const queue = openSqliteActionQueue(file, { clock });
+    await queue.enqueue([archiveJob('before')]);
+    await queue.enqueueLeased([archiveJob('x'), archiveJob('y')]);
+    await queue.enqueue([archiveJob('after')]);
+    await queue.retry('y', clock.t, 'again');
+    await queue.retry('x', clock.t, 'again');
+    assert.deepEqual((await queue.lease(10, clock.t, { target: ARCHIVE_KEY })).map((q) => q.job.id), ['before', 'x', 'y', 'after']);
     await queue.close();
   }));

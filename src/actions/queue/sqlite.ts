@@ -7,6 +7,7 @@ import type { ActionJob } from '../model.js';
 import { decodeJob, encodeJob } from './codec.js';
 import { deadLetterBounds, queueClosedError, toDeadLetter, toLimit, type ActionQueueOptions, type DeadLetterBounds } from './common.js';
 import { SqliteBatchLog, type LogChange, type LogRow } from './sqlite-batch-log.js';
+import { SqliteBatchSegments, type SegmentEntry } from './sqlite-batch-segments.js';
 import { isBatchingTarget, targetKey, type ActionQueue, type DeadLetter, type DeadLetterFilter, type JobSnapshot, type QueuedJob } from './port.js';
 import { migrateQueue } from './schema.js';
 
@@ -35,6 +36,11 @@ interface PendingCompletion {
 }
 interface PendingEnqueue {
   rows: InsertRow[];
+  /** Batching-target jobs leased to the caller at enqueue (`enqueueLeased`), written as segments. */
+  leased?: SegmentEntry[];
+  /** Set inside the transaction: the ids of `leased` written (the others were already queued). */
+  accepted?: Set<string>;
+  at: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -135,7 +141,10 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   // fifth of the CPU.
   const activeByRule = new Map<string, number>();
   let deadTotal = deadCount.get()?.n ?? 0;
+  // Jobs leased at enqueue were leased by a process that is gone: back to the log as ready.
+  SqliteBatchSegments.recoverAtOpen(db);
   const log = new SqliteBatchLog(db);
+  const segments = new SqliteBatchSegments(db);
   for (const { rule, n } of depthByRule.all()) activeByRule.set(rule, n);
   for (const [rule, n] of log.rowsByRuleAtOpen) activeByRule.set(rule, (activeByRule.get(rule) ?? 0) + n);
   // One sequence numbers the rows of both tables (jobs' rowid, the log's seq): a
@@ -196,6 +205,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
       for (const row of call.rows) {
         row.seq = nextSeq++;
         if (row.batching) {
+          if (segments.owns(row.id)) continue;
           const change = log.insert(row);
           if (change) {
             changed.logChanges.push(change);
@@ -205,11 +215,37 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
         } else if (insert.run(row).changes > 0) changed.counted.push([row.rule, 1, 0]);
       }
     }
+    // All the jobs leased at enqueue in this commit, in one segment per (target, rule), stamped with the earliest call's time.
+    const leasing = batch.filter((call) => call.leased !== undefined);
+    if (leasing.length > 0) {
+      const entries = leasing.flatMap((call) => call.leased ?? []);
+      const { accepted, apply } = segments.append(entries, leasing[0]?.at ?? clock.now(), (n) => {
+        const first = nextSeq;
+        nextSeq += n;
+        return first;
+      });
+      changed.logChanges.push(apply);
+      // Each id belongs to the first call that brought it.
+      for (const call of leasing) {
+        call.accepted = new Set();
+        for (const entry of call.leased ?? []) {
+          if (!accepted.delete(entry.id)) continue;
+          call.accepted.add(entry.id);
+          changed.counted.push([entry.rule, 1, 0]);
+        }
+      }
+    }
     return changed;
   });
   const deleteBatch = db.transaction((batch: PendingCompletion[]): Changed => {
     const changed: Changed = { counted: [], logChanges: [] };
+    segments.begin();
     for (const call of batch) {
+      const fromSegment = segments.complete(call.id);
+      if (fromSegment !== undefined) {
+        changed.counted.push([fromSegment, -1, 0]);
+        continue;
+      }
       // The log's leased jobs are known in memory; anything else is looked for in jobs first.
       const deleted = log.owns(call.id) ? undefined : deleteActive.get(call.id);
       const fromLog = deleted ? undefined : log.complete(call.id);
@@ -217,6 +253,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
       if (rule !== undefined) changed.counted.push([rule, -1, 0]);
       if (fromLog) changed.logChanges.push(fromLog.apply);
     }
+    changed.logChanges.push(segments.finish());
     return changed;
   });
   /** What a lease reads of a row, from either table. */
@@ -248,6 +285,17 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
       else if (target === undefined && 'target' in row) log.markLeased(row);
     }
     return merged;
+  });
+  // A job leased at enqueue leaves its segment: to the log to wait for its retry, or to jobs as a dead letter.
+  const retryFromSegment = db.transaction((jobId: string, notBefore: number, error: string, countAttempt: boolean): LogChange[] => {
+    segments.begin();
+    const moved = segments.retry(jobId, notBefore, error, countAttempt, log);
+    return moved ? [moved, segments.finish()] : [segments.finish()];
+  });
+  const deadLetterFromSegment = db.transaction((jobId: string, failures: string, now: number, countAttempt: boolean): { rule: string | undefined; apply: LogChange } => {
+    segments.begin();
+    const rule = segments.deadLetter(jobId, failures, now, countAttempt);
+    return { rule, apply: segments.finish() };
   });
   const deadLetterFromLog = db.transaction((jobId: string, failures: string, now: number, countAttempt: boolean) =>
     log.deadLetter(jobId, failures, now, countAttempt),
@@ -285,7 +333,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     }
     // Committed; durable once the WAL is synced. Messages arriving meanwhile form the next batch.
     // A failed sync rejects the batch: the PUBACK is not sent, and the device publishes again.
-    wal.settle(batch, () => options.onCommit?.({ calls: batch.length, jobs: batch.reduce((n, call) => n + call.rows.length, 0) }));
+    wal.settle(batch, () => options.onCommit?.({ calls: batch.length, jobs: batch.reduce((n, call) => n + call.rows.length + (call.leased?.length ?? 0), 0) }));
   };
   /**
    * Deletes every job completed so far in one transaction. A commit per
@@ -321,11 +369,31 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
         return { seq: 0, batching: isBatchingTarget(target), id: job.id, rule: job.ruleName, target, body: encodeJob(job), at };
       });
       await new Promise<void>((resolve, reject) => {
-        pending.push({ rows, resolve, reject });
+        pending.push({ rows, at, resolve, reject });
         // setImmediate runs after the I/O callbacks of this loop turn, so every
         // message that arrived in it joins the batch.
         flushScheduled ??= setImmediate(flush);
       });
+    },
+    async enqueueLeased(jobs: ReadonlyArray<ActionJob>) {
+      assertOpen();
+      if (jobs.length === 0) return [];
+      const at = clock.now();
+      const leased = jobs.map((job): SegmentEntry => {
+        const target = targetKey(job);
+        if (!isBatchingTarget(target)) throw new Error(`enqueueLeased takes archive jobs only; job ${job.id} is for ${target}`);
+        return { id: job.id, rule: job.ruleName, target, body: encodeJob(job) };
+      });
+      const call: PendingEnqueue = { rows: [], leased, at, resolve: () => undefined, reject: () => undefined };
+      await new Promise<void>((resolve, reject) => {
+        call.resolve = resolve;
+        call.reject = reject;
+        pending.push(call);
+        flushScheduled ??= setImmediate(flush);
+      });
+      const accepted = call.accepted ?? new Set<string>();
+      // Each id once: a call may hold the same id twice, and only the first was written.
+      return jobs.filter((job) => accepted.delete(job.id)).map((job): QueuedJob => ({ job, attempts: 0, enqueuedAt: at, notBefore: at }));
     },
     async lease(limit, now, leaseOptions) {
       assertOpen();
@@ -346,6 +414,10 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     async retry(jobId, notBefore, error, options) {
       assertOpen();
       const countAttempt = options?.countAttempt !== false;
+      if (segments.owns(jobId)) {
+        for (const change of retryFromSegment.immediate(jobId, notBefore, error, countAttempt)) change();
+        return;
+      }
       if (log.owns(jobId)) log.retry(jobId, notBefore, error, countAttempt);
       else if ((countAttempt ? retryJob : retryUncounted).run(notBefore, error, jobId).changes === 0) log.retry(jobId, notBefore, error, countAttempt);
     },
@@ -353,6 +425,12 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
       assertOpen();
       const countAttempt = options?.countAttempt !== false;
       const failuresText = JSON.stringify(failures);
+      if (segments.owns(jobId)) {
+        const { rule, apply } = deadLetterFromSegment.immediate(jobId, failuresText, now, countAttempt);
+        apply();
+        if (rule !== undefined) applyCounts([[rule, -1, 1]]);
+        return;
+      }
       if (!log.owns(jobId)) {
         const moved = (countAttempt ? deadJob : deadJobUncounted).get(now, failuresText, jobId);
         if (moved) {
@@ -372,6 +450,8 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     },
     async get(jobId) {
       assertOpen();
+      const inSegment = segments.get(jobId);
+      if (inSegment) return { job: decodeJob(inSegment.body), state: 'leased', attempts: 0, enqueuedAt: inSegment.enqueuedAt, notBefore: inSegment.enqueuedAt };
       const row = getAny.get(jobId);
       if (!row) {
         const inLog = log.get(jobId);
@@ -411,6 +491,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
       assertOpen();
       const counts = new Map(countByTarget.all().map((row) => [row.target, row.n]));
       log.activeTargets(counts);
+      segments.activeTargets(counts);
       return counts;
     },
     async nextReadyAt() {
@@ -427,7 +508,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
         byRule[rule] = n;
         depth += n;
       }
-      const oldest = [oldestIn.get('ready')?.at, oldestIn.get('leased')?.at, log.oldestEnqueuedAt()].filter((at): at is number => typeof at === 'number');
+      const oldest = [oldestIn.get('ready')?.at, oldestIn.get('leased')?.at, log.oldestEnqueuedAt(), segments.oldestEnqueuedAt()].filter((at): at is number => typeof at === 'number');
       return { depthByRule: byRule, depth, oldestAgeMs: oldest.length === 0 ? 0 : Math.max(0, now - Math.min(...oldest)), deadLetters: deadTotal };
     },
     async close() {
