@@ -2,7 +2,7 @@ export type { ListObjectsOptions, ObjectInfo, ObjectStore, ObjectSummary, PutObj
 export { DEFAULT_CONTENT_TYPE } from './object-store.js';
 export { createFsObjectStore } from './fs-store.js';
 export { createMemoryObjectStore } from './memory-store.js';
-export { ArchiveWriter, type ArchiveObjectSink, type ArchiveSettings } from './archive/index.js';
+export { ArchiveWriter, workerEncoder, type ArchiveObjectSink, type ArchiveSettings } from './archive/index.js';
 export { bucketNameProblem, assertBucketName, assertObjectKey } from './keys.js';
 export { createS3ObjectStore, type S3Settings } from './s3-store.js';
 export { BucketRouter, type BucketConfig, type BucketRouterOptions } from './router.js';

@@ -17,19 +17,12 @@ import {
   toRecord,
   typeOfValue,
   widen,
-  type ArchiveMessage,
   type ArchiveSettings,
   type ColumnType,
 } from './index.js';
+import { testMessage } from './fixtures.js';
 
-const message = (id: string, value: unknown, timestamp = Date.UTC(2020, 7, 27, 13, 47, 52, 677)): ArchiveMessage => ({
-  id,
-  topic: `device/${id}/devicePayload`,
-  clientId: `client-${id}`,
-  timestamp,
-  payload: value === undefined ? Buffer.from([0, 255, 7]) : Buffer.from(JSON.stringify(value)),
-  value,
-});
+const message = testMessage;
 
 /** Reads one encoded object back with DuckDB, the independent reader. */
 async function readBack(format: 'parquet' | 'ndjson', body: Buffer): Promise<Array<Record<string, unknown>>> {

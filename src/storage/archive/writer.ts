@@ -1,7 +1,6 @@
-import { objectKey, objectName, partitionOf, type ArchiveFormat } from './partition.js';
-import { recordSize, toRecord, type ArchiveMessage, type ArchiveRecord } from './records.js';
-import { ArchiveSchema } from './schema.js';
-import { encodeRecords } from './encode.js';
+import { inProcessEncoder, rawBatchOf, type BatchEncoder } from './batch-encoder.js';
+import type { ArchiveFormat } from './partition.js';
+import { recordSize, type ArchiveMessage } from './records.js';
 
 /** Where and how one archive action writes; the same settings make one stream of batches. */
 export interface ArchiveSettings {
@@ -28,6 +27,8 @@ export interface ArchiveWriterOptions {
    * leases at once for one archive, or a batch could only ever close by time.
    */
   maxBatchRecords: number;
+  /** Parses and encodes each flush; default: on the calling thread. The server passes `workerEncoder()`. */
+  encoder?: BatchEncoder;
   /** Told about every object written (tests, logs). */
   onObject?: (info: { bucket: string; key: string; records: number; bytes: number }) => void;
 }
@@ -39,14 +40,15 @@ export interface ArchivedObject {
 }
 
 interface Pending {
-  record: ArchiveRecord;
+  message: ArchiveMessage;
   resolve: (written: ArchivedObject) => void;
   reject: (error: unknown) => void;
 }
 
 interface Stream {
+  /** Names the stream to the encoder, which keeps its schema. */
+  id: string;
   settings: ArchiveSettings;
-  schema: ArchiveSchema;
   pending: Pending[];
   bytes: number;
   timer: NodeJS.Timeout | undefined;
@@ -62,22 +64,21 @@ interface Stream {
  */
 export class ArchiveWriter {
   readonly #o: ArchiveWriterOptions;
+  readonly #encoder: BatchEncoder;
   readonly #streams = new Map<string, Stream>();
   readonly #flushing = new Set<Promise<void>>();
   #closed = false;
 
   constructor(options: ArchiveWriterOptions) {
     this.#o = options;
+    this.#encoder = options.encoder ?? inProcessEncoder();
   }
 
   /** Resolves with the written object holding the message; rejects with the store's error if that write failed. */
   append(settings: ArchiveSettings, message: ArchiveMessage): Promise<ArchivedObject> {
     const stream = this.#stream(settings);
-    const record = toRecord(message);
-    // Widen at arrival, so every object of a later flush has at least this record's columns.
-    stream.schema.observe(record);
     return new Promise<ArchivedObject>((resolve, reject) => {
-      stream.pending.push({ record, resolve, reject });
+      stream.pending.push({ message, resolve, reject });
       stream.bytes += recordSize(message);
       const full = stream.bytes >= stream.settings.maxBatchBytes || stream.pending.length >= this.#o.maxBatchRecords;
       if (full || this.#closed) this.#flush(stream);
@@ -91,17 +92,18 @@ export class ArchiveWriter {
     while (this.#flushing.size > 0) await Promise.all([...this.#flushing]);
   }
 
-  /** Shutdown: flushes what is buffered; messages that still arrive are written at once, one batch each. */
+  /** Shutdown: flushes what is buffered, then stops the encoder; messages that still arrive are written at once, one batch each. */
   async close(): Promise<void> {
     this.#closed = true;
     await this.flush();
+    await this.#encoder.close();
   }
 
   #stream(settings: ArchiveSettings): Stream {
     const id = `${settings.bucket}\0${settings.prefix}\0${settings.format}`;
     let stream = this.#streams.get(id);
     if (!stream) {
-      stream = { settings, schema: new ArchiveSchema(), pending: [], bytes: 0, timer: undefined };
+      stream = { id, settings, pending: [], bytes: 0, timer: undefined };
       this.#streams.set(id, stream);
     }
     // A redeployed rule may change the bounds; the latest job's settings apply from now on.
@@ -120,25 +122,27 @@ export class ArchiveWriter {
     this.#flushing.add(writing);
   }
 
-  /** One object per partition; each partition's messages settle with its own write, so one failed write fails only its messages. */
+  /**
+   * One object per partition; each partition's messages settle with its own
+   * write, so one failed write fails only its messages (and a failed encoding
+   * all of the batch's).
+   */
   async #write(stream: Stream, batch: Pending[]): Promise<void> {
     const { bucket, prefix, format } = stream.settings;
-    const partitions = new Map<string, Pending[]>();
-    for (const item of batch) {
-      const partition = partitionOf(item.record.timestamp);
-      const list = partitions.get(partition);
-      if (list) list.push(item);
-      else partitions.set(partition, [item]);
+    let objects;
+    try {
+      objects = await this.#encoder.encode({ id: stream.id, prefix, format }, rawBatchOf(batch.map((item) => item.message)));
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
     }
     await Promise.all(
-      [...partitions].map(async ([partition, items]) => {
+      objects.map(async ({ key, body, contentType, indexes }) => {
+        const items = Array.from(indexes, (i) => batch[i] as Pending);
         try {
-          const records = items.map((item) => item.record);
-          const earliest = records.reduce((min, r) => Math.min(min, r.timestamp), Number.POSITIVE_INFINITY);
-          const key = objectKey(prefix, partition, objectName(records.map((r) => r.id), earliest, format));
-          const { body, contentType } = encodeRecords(format, records, stream.schema);
-          await this.#o.sink.putObject(bucket, key, body, { contentType, metadata: { records: String(records.length) } });
-          this.#o.onObject?.({ bucket, key, records: records.length, bytes: body.length });
+          const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+          await this.#o.sink.putObject(bucket, key, bytes, { contentType, metadata: { records: String(items.length) } });
+          this.#o.onObject?.({ bucket, key, records: items.length, bytes: bytes.length });
           const written = { bucket, key };
           for (const item of items) item.resolve(written);
         } catch (error) {
