@@ -84,7 +84,7 @@ export async function startSluice(): Promise<RunningBroker> {
     exited.catch(() => undefined);
     lines.close();
     child.stdout?.resume();
-    return { url: `mqtt://127.0.0.1:${port}`, stop: () => stopChild(child) };
+    return { url: `mqtt://127.0.0.1:${port}`, ...(child.pid !== undefined ? { pid: child.pid } : {}), stop: () => stopChild(child) };
   } catch (error) {
     await stopChild(child);
     throw error;

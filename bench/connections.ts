@@ -18,6 +18,7 @@
 import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuSeconds } from './proc.js';
 
 export interface IdleConnectionsResult {
   broker: string;
@@ -109,15 +110,6 @@ async function rssBytes(pid: number): Promise<number> {
   return kb * 1024;
 }
 
-/** utime + stime of the process, in clock ticks (100 per second on Linux). */
-async function cpuTicks(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // The command name is in parentheses and may hold spaces: count fields after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-const TICKS_PER_SECOND = 100;
 
 /**
  * Connects `connections` idle clients to the broker, lets them settle, and
@@ -141,17 +133,17 @@ export async function measureIdleConnections(broker: MeasuredBroker, connections
     }
     const connectSeconds = (performance.now() - started) / 1000;
     await sleep(2_000);
-    const ticksBefore = await cpuTicks(broker.pid);
+    const cpuBefore = await cpuSeconds(broker.pid);
     const idleStart = performance.now();
     await sleep(idleMs);
-    const ticks = (await cpuTicks(broker.pid)) - ticksBefore;
+    const cpu = (await cpuSeconds(broker.pid)) - cpuBefore;
     const idleSeconds = (performance.now() - idleStart) / 1000;
     return {
       broker: broker.name,
       connections,
       baselineRssBytes,
       rssBytes: await rssBytes(broker.pid),
-      idleCpuShare: ticks / TICKS_PER_SECOND / idleSeconds,
+      idleCpuShare: cpu / idleSeconds,
       connectSeconds,
     };
   } finally {

@@ -18,6 +18,8 @@ export interface Measurement {
   vsMosquitto?: number;
   /** Operations of the untimed warm-up before the timed run, where there was one. */
   warmupOperations?: number;
+  /** CPU the measured server used per operation, all its threads, µs, where measured (`bench/proc.ts`). */
+  cpuUsPerOperation?: number;
 }
 
 /** Idle connections held by one broker: memory and CPU (bench/connections.ts). */
@@ -84,13 +86,14 @@ const fixed = (value: number | undefined, digits: number): string => (value === 
 export function printReport(report: BenchReport, out: NodeJS.WritableStream = process.stdout): void {
   out.write('\n');
   printMarkdownTable(
-    ['benchmark', 'rate', 'p50 ms', 'p99 ms', '× Mosquitto', 'operations', 'seconds'],
+    ['benchmark', 'rate', 'p50 ms', 'p99 ms', '× Mosquitto', 'server CPU µs/op', 'operations', 'seconds'],
     report.measurements.map((m) => [
       m.name,
       `${formatRate(m.rate)} ${m.unit}`,
       fixed(m.p50Ms, 2),
       fixed(m.p99Ms, 2),
       m.vsMosquitto === undefined ? '' : `${m.vsMosquitto.toFixed(2)}x`,
+      fixed(m.cpuUsPerOperation, 1),
       m.operations.toLocaleString('en-US'),
       m.seconds.toFixed(2),
     ]),

@@ -6,12 +6,15 @@
  * second (from the first publish until the queue is empty and every message
  * is in its object) beside the broker's raw QoS 1 publish rate measured in
  * the same run, so the ratios say whether storage keeps up with the broker.
+ * Each row also gives the server's CPU per message (all threads, from
+ * /proc): what storing costs, whatever the load generator's share of the cores.
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { publishLoad, startSluice, type LoadOptions } from './broker.js';
+import { cpuSeconds } from './proc.js';
 import { result, type Measurement, type Ratio } from './report.js';
 import { drained, startSluiceUp } from './sluice-up.js';
 
@@ -56,7 +59,9 @@ export async function benchStorage(load: LoadOptions): Promise<StorageBench> {
   const broker = await startSluice();
   let raw: Measurement;
   try {
+    const cpuBefore = broker.pid === undefined ? undefined : await cpuSeconds(broker.pid);
     raw = await publishLoad('storage: broker alone (no rules), QoS 1 publish', broker.url, load);
+    if (broker.pid !== undefined && cpuBefore !== undefined) raw.cpuUsPerOperation = perMessage((await cpuSeconds(broker.pid)) - cpuBefore, raw.operations + (raw.warmupOperations ?? 0));
   } finally {
     await broker.stop();
   }
@@ -87,19 +92,26 @@ async function storeRun(kind: keyof typeof STACKS, name: string, load: LoadOptio
   await writeFile(stackFile, STACKS[kind]);
   const sluice = await startSluiceUp({ stack: stackFile });
   try {
+    const cpuBefore = await cpuSeconds(sluice.pid);
     const start = performance.now();
     const acks = await publishLoad(`${name}, QoS 1 PUBACKs`, sluice.endpoints.mqtt, load);
     await drained(sluice.endpoints.http);
     const seconds = (performance.now() - start) / 1000;
+    const cpu = (await cpuSeconds(sluice.pid)) - cpuBefore;
     // publishLoad's warm-up messages (up to 2,000, within the budget) are stored in this window too: the server's count is the truth.
     const status = (await (await fetch(`${sluice.endpoints.http}/api/v1/status`)).json()) as { rules: Array<{ succeeded: number }> };
     const expected = status.rules.reduce((sum, rule) => sum + rule.succeeded, 0);
     const stored = kind === 's3' ? await countFiles(join(sluice.dataDir, 'buckets', 'bench-objects')) : await countArchived(join(sluice.dataDir, 'buckets', 'bench-archive', 'readings'));
-    return { acks, row: result(`${name}, messages stored`, 'msg/s', stored, seconds), stored, expected };
+    // All the server's CPU from the first publish until everything is stored, every thread (the archive encodes on a worker).
+    return { acks, row: { ...result(`${name}, messages stored`, 'msg/s', stored, seconds), cpuUsPerOperation: perMessage(cpu, stored) }, stored, expected };
   } finally {
     await sluice.stop();
     await rm(stackDir, { recursive: true, force: true });
   }
+}
+
+function perMessage(cpuSecondsUsed: number, messages: number): number {
+  return messages === 0 ? Number.NaN : (cpuSecondsUsed * 1e6) / messages;
 }
 
 /** Objects in an fs bucket (the driver's `.sluice-meta` sidecars are not objects). */
