@@ -127,18 +127,21 @@ export class ActionExecutor {
     }
     // Archive jobs are leased to this executor as they are written: each waits in memory for its batch
     // object anyway, and reading it back from the queue (lease, decode) cost more than the rest of its path.
-    const queued: ActionJob[] = [];
-    const leasing: ActionJob[] = [];
-    for (const job of jobs) (isBatchingTarget(targetKey(job)) && !this.#stopped ? leasing : queued).push(job);
+    const queued: Array<{ job: ActionJob; key: string }> = [];
+    const leasing: Array<{ job: ActionJob; key: string }> = [];
+    for (const job of jobs) {
+      const key = targetKey(job);
+      (isBatchingTarget(key) && !this.#stopped ? leasing : queued).push({ job, key });
+    }
     const [written, leased] = await Promise.allSettled([
-      queued.length > 0 ? this.#o.queue.enqueue(queued) : Promise.resolve(),
-      leasing.length > 0 ? this.#o.queue.enqueueLeased(leasing) : Promise.resolve([]),
+      queued.length > 0 ? this.#o.queue.enqueue(queued.map(({ job }) => job)) : Promise.resolve(),
+      leasing.length > 0 ? this.#o.queue.enqueueLeased(leasing.map(({ job }) => job)) : Promise.resolve([]),
     ]);
     // The two share one commit, but a job that cannot be encoded fails its own call only:
     // jobs that were written run, and the caller still hears of the failure.
     const accepted = [...(written.status === 'fulfilled' ? queued : []), ...(leased.status === 'fulfilled' ? leasing : [])];
     this.#backlog += accepted.length;
-    for (const job of accepted) this.#countTarget(targetKey(job), 1);
+    for (const { key } of accepted) this.#countTarget(key, 1);
     if (leased.status === 'fulfilled') for (const held of leased.value) this.#start(held, true);
     if (written.status === 'fulfilled' && queued.length > 0) this.wake();
     if (written.status === 'rejected') throw written.reason;

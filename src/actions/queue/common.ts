@@ -1,6 +1,14 @@
 import { SluiceError, type Clock } from '../../core/index.js';
 import { decodeJob } from './codec.js';
-import type { DeadLetter, DeadLetterFilter } from './port.js';
+import type { ActionJob } from '../model.js';
+import { isBatchingTarget, targetKey, type DeadLetter, type DeadLetterFilter } from './port.js';
+
+/** `enqueueLeased`'s check, the same in every driver: the job's target key, which must be a batching target's. */
+export function leasableTarget(job: ActionJob): string {
+  const target = targetKey(job);
+  if (!isBatchingTarget(target)) throw new Error(`enqueueLeased takes archive jobs only; job ${job.id} is for ${target}`);
+  return target;
+}
 
 /** Options every driver accepts. */
 export interface ActionQueueOptions {

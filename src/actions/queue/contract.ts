@@ -390,7 +390,7 @@ function enqueueLeasedContract(withQueue: WithQueue): void {
     assert.equal((await queue.stats(0)).depth, 0);
   });
 
-  withQueue('enqueueLeased shares the commit of enqueue calls in the same turn', async (queue, clock) => {
+  withQueue('enqueueLeased and enqueue in the same turn each take their own jobs', async (queue, clock) => {
     const [, leased] = await Promise.all([queue.enqueue([fixtureJob('s')]), queue.enqueueLeased([archived('l')])]);
     assert.deepEqual(ids(leased ?? []), ['l']);
     assert.deepEqual(ids(await queue.lease(10, clock.t)), ['s']);

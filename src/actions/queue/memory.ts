@@ -1,8 +1,8 @@
 import { systemClock } from '../../core/index.js';
 import type { ActionJob } from '../model.js';
 import { decodeJob, encodeJob } from './codec.js';
-import { deadLetterBounds, matchesDeadLetter, queueClosedError, toDeadLetter, toLimit, type ActionQueueOptions } from './common.js';
-import { isBatchingTarget, targetKey, type ActionQueue, type DeadLetterFilter, type JobSnapshot, type QueuedJob } from './port.js';
+import { deadLetterBounds, leasableTarget, matchesDeadLetter, queueClosedError, toDeadLetter, toLimit, type ActionQueueOptions } from './common.js';
+import { targetKey, type ActionQueue, type DeadLetterFilter, type JobSnapshot, type QueuedJob } from './port.js';
 
 /** One job as the SQLite driver's row holds it; `body` is the codec's text, never the caller's object. */
 interface Row {
@@ -98,11 +98,7 @@ export function createMemoryActionQueue(options: ActionQueueOptions = {}): Actio
     async enqueueLeased(jobs: ReadonlyArray<ActionJob>) {
       assertOpen();
       const now = clock.now();
-      const encoded = jobs.map((job) => {
-        const target = targetKey(job);
-        if (!isBatchingTarget(target)) throw new Error(`enqueueLeased takes archive jobs only; job ${job.id} is for ${target}`);
-        return { job, target, body: encodeJob(job) };
-      });
+      const encoded = jobs.map((job) => ({ job, target: leasableTarget(job), body: encodeJob(job) }));
       const leased: QueuedJob[] = [];
       for (const { job, target, body } of encoded) {
         if (rows.has(job.id)) continue;

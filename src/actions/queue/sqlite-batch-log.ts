@@ -143,6 +143,11 @@ export class SqliteBatchLog {
     }
   }
 
+  /** Whether the id is in `jobs` (ready, leased or dead) or in the log: an id already queued, which a second enqueue must not double. */
+  holds(jobId: string): boolean {
+    return this.#inJobs.get(jobId) !== undefined || this.#byId.get(jobId) !== undefined;
+  }
+
   /** Inside the enqueue transaction. An id already in the log or in `jobs` (queued, leased or dead) is not a second job. */
   insert(row: LogInsert): LogChange | undefined {
     if (this.#inJobs.get(row.id)) return undefined;

@@ -45,8 +45,9 @@ interface Segment {
   target: string;
   rule: string;
   enqueuedAt: number;
-  /** Jobs not done (not completed, retried into the log, or dead-lettered). */
-  open: number;
+  /** Jobs in the segment. */
+  size: number;
+  /** Indexes of the jobs done (completed, retried into the log, or dead-lettered). */
   done: Set<number>;
   /** The jobs' text, read from the file when first needed (retry, dead letter, get). */
   lines?: string[];
@@ -61,9 +62,8 @@ interface Located {
 type Touched = Map<Segment, Set<number>>;
 
 export class SqliteBatchSegments {
+  readonly #log: SqliteBatchLog;
   readonly #insert: Statement<[number, string, string, number, string]>;
-  readonly #inLog: Statement<[string], { one: number }>;
-  readonly #inJobs: Statement<[string], { one: number }>;
   readonly #lines: Statement<[number], { jobs: string }>;
   readonly #delete: Statement<[number]>;
   readonly #setDone: Statement<[string, number]>;
@@ -74,10 +74,9 @@ export class SqliteBatchSegments {
   readonly #openByTarget = new Map<string, number>();
   #touched: Touched | undefined;
 
-  constructor(db: Database) {
+  constructor(db: Database, log: SqliteBatchLog) {
+    this.#log = log;
     this.#insert = db.prepare('INSERT INTO batch_segments (seq, target, rule, enqueued_at, jobs) VALUES (?, ?, ?, ?, ?)');
-    this.#inLog = db.prepare('SELECT 1 AS one FROM batch_log WHERE id = ?');
-    this.#inJobs = db.prepare('SELECT 1 AS one FROM jobs WHERE id = ?');
     this.#lines = db.prepare('SELECT jobs FROM batch_segments WHERE seq = ?');
     this.#delete = db.prepare('DELETE FROM batch_segments WHERE seq = ?');
     this.#setDone = db.prepare('UPDATE batch_segments SET done = ? WHERE seq = ?');
@@ -130,7 +129,7 @@ export class SqliteBatchSegments {
     const accepted = new Set<string>();
     const groups = new Map<string, SegmentEntry[]>();
     for (const entry of entries) {
-      if (accepted.has(entry.id) || this.#jobs.has(entry.id) || this.#inLog.get(entry.id) || this.#inJobs.get(entry.id)) continue;
+      if (accepted.has(entry.id) || this.#jobs.has(entry.id) || this.#log.holds(entry.id)) continue;
       accepted.add(entry.id);
       const key = `${entry.target}\0${entry.rule}`;
       const group = groups.get(key);
@@ -142,7 +141,7 @@ export class SqliteBatchSegments {
       const first = group[0] as SegmentEntry;
       const seq = reserve(group.length);
       this.#insert.run(seq, first.target, first.rule, at, group.map((entry) => entry.body).join('\n'));
-      segments.push({ segment: { seq, target: first.target, rule: first.rule, enqueuedAt: at, open: group.length, done: new Set() }, group });
+      segments.push({ segment: { seq, target: first.target, rule: first.rule, enqueuedAt: at, size: group.length, done: new Set() }, group });
     }
     return {
       accepted,
@@ -168,13 +167,13 @@ export class SqliteBatchSegments {
   }
 
   /** Inside a transaction opened with `begin`: moves the job to `batch_log`, waiting until `notBefore`. */
-  retry(jobId: string, notBefore: number, error: string, countAttempt: boolean, log: SqliteBatchLog): LogChange | undefined {
+  retry(jobId: string, notBefore: number, error: string, countAttempt: boolean): LogChange | undefined {
     const located = this.#take(jobId);
     if (!located) return undefined;
     const { segment, index } = located;
     const seq = segment.seq + index;
     this.#toLog.run(seq, jobId, segment.rule, segment.target, this.#line(located), countAttempt ? 1 : 0, segment.enqueuedAt, notBefore, error);
-    return () => log.adoptWaiting({ seq, target: segment.target, notBefore });
+    return () => this.#log.adoptWaiting({ seq, target: segment.target, notBefore });
   }
 
   /** Inside a transaction opened with `begin`: moves the job to `jobs` as a dead letter. Returns its rule. */
@@ -191,15 +190,14 @@ export class SqliteBatchSegments {
     const touched = this.#touched ?? new Map<Segment, Set<number>>();
     this.#touched = undefined;
     for (const [segment, indexes] of touched) {
-      if (segment.open - indexes.size <= 0) this.#delete.run(segment.seq);
+      if (segment.done.size + indexes.size >= segment.size) this.#delete.run(segment.seq);
       else this.#setDone.run([...segment.done, ...indexes].join(','), segment.seq);
     }
     return () => {
       for (const [segment, indexes] of touched) {
         for (const index of indexes) segment.done.add(index);
-        segment.open -= indexes.size;
         this.#countOpen(segment.target, -indexes.size);
-        if (segment.open <= 0) this.#segments.delete(segment.seq);
+        if (segment.done.size >= segment.size) this.#segments.delete(segment.seq);
       }
     };
   }

@@ -270,3 +270,12 @@ test('sqlite: a segment job keeps its place in the shared sequence when it moves
     assert.deepEqual((await queue.lease(10, clock.t, { target: ARCHIVE_KEY })).map((q) => q.job.id), ['before', 'x', 'y', 'after']);
     await queue.close();
   }));
+
+test('sqlite: enqueueLeased and enqueue calls of one turn share one group commit', () =>
+  withDir(async (file) => {
+    const commits: Array<{ calls: number; jobs: number }> = [];
+    const queue = openSqliteActionQueue(file, { onCommit: (batch) => commits.push(batch) });
+    await Promise.all([queue.enqueue([testJob('s')]), queue.enqueueLeased([archiveJob('l1'), archiveJob('l2')]), queue.enqueueLeased([archiveJob('l3')])]);
+    assert.deepEqual(commits, [{ calls: 3, jobs: 4 }]);
+    await queue.close();
+  }));

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { systemClock, walSync } from '../../core/index.js';
 import type { ActionJob } from '../model.js';
 import { decodeJob, encodeJob } from './codec.js';
-import { deadLetterBounds, queueClosedError, toDeadLetter, toLimit, type ActionQueueOptions, type DeadLetterBounds } from './common.js';
+import { deadLetterBounds, leasableTarget, queueClosedError, toDeadLetter, toLimit, type ActionQueueOptions, type DeadLetterBounds } from './common.js';
 import { SqliteBatchLog, type LogChange, type LogRow } from './sqlite-batch-log.js';
 import { SqliteBatchSegments, type SegmentEntry } from './sqlite-batch-segments.js';
 import { isBatchingTarget, targetKey, type ActionQueue, type DeadLetter, type DeadLetterFilter, type JobSnapshot, type QueuedJob } from './port.js';
@@ -144,7 +144,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   // Jobs leased at enqueue were leased by a process that is gone: back to the log as ready.
   SqliteBatchSegments.recoverAtOpen(db);
   const log = new SqliteBatchLog(db);
-  const segments = new SqliteBatchSegments(db);
+  const segments = new SqliteBatchSegments(db, log);
   for (const { rule, n } of depthByRule.all()) activeByRule.set(rule, n);
   for (const [rule, n] of log.rowsByRuleAtOpen) activeByRule.set(rule, (activeByRule.get(rule) ?? 0) + n);
   // One sequence numbers the rows of both tables (jobs' rowid, the log's seq): a
@@ -289,7 +289,7 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
   // A job leased at enqueue leaves its segment: to the log to wait for its retry, or to jobs as a dead letter.
   const retryFromSegment = db.transaction((jobId: string, notBefore: number, error: string, countAttempt: boolean): LogChange[] => {
     segments.begin();
-    const moved = segments.retry(jobId, notBefore, error, countAttempt, log);
+    const moved = segments.retry(jobId, notBefore, error, countAttempt);
     return moved ? [moved, segments.finish()] : [segments.finish()];
   });
   const deadLetterFromSegment = db.transaction((jobId: string, failures: string, now: number, countAttempt: boolean): { rule: string | undefined; apply: LogChange } => {
@@ -353,6 +353,15 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
     }
     for (const call of batch) call.resolve();
   };
+  /** Adds a call to the next group commit; resolves once it is durable, with the ids of its `leased` jobs written. */
+  const joinCommit = (call: Omit<PendingEnqueue, 'resolve' | 'reject'>): Promise<Set<string> | undefined> =>
+    new Promise((resolve, reject) => {
+      const pendingCall: PendingEnqueue = { ...call, resolve: () => resolve(pendingCall.accepted), reject };
+      pending.push(pendingCall);
+      // setImmediate runs after the I/O callbacks of this loop turn, so every
+      // message that arrived in it joins the batch.
+      flushScheduled ??= setImmediate(flush);
+    });
   const assertOpen = (): void => {
     if (closed) throw queueClosedError();
   };
@@ -368,30 +377,14 @@ export function openSqliteActionQueue(file: string, options: SqliteActionQueueOp
         const target = targetKey(job);
         return { seq: 0, batching: isBatchingTarget(target), id: job.id, rule: job.ruleName, target, body: encodeJob(job), at };
       });
-      await new Promise<void>((resolve, reject) => {
-        pending.push({ rows, at, resolve, reject });
-        // setImmediate runs after the I/O callbacks of this loop turn, so every
-        // message that arrived in it joins the batch.
-        flushScheduled ??= setImmediate(flush);
-      });
+      await joinCommit({ rows, at });
     },
     async enqueueLeased(jobs: ReadonlyArray<ActionJob>) {
       assertOpen();
       if (jobs.length === 0) return [];
       const at = clock.now();
-      const leased = jobs.map((job): SegmentEntry => {
-        const target = targetKey(job);
-        if (!isBatchingTarget(target)) throw new Error(`enqueueLeased takes archive jobs only; job ${job.id} is for ${target}`);
-        return { id: job.id, rule: job.ruleName, target, body: encodeJob(job) };
-      });
-      const call: PendingEnqueue = { rows: [], leased, at, resolve: () => undefined, reject: () => undefined };
-      await new Promise<void>((resolve, reject) => {
-        call.resolve = resolve;
-        call.reject = reject;
-        pending.push(call);
-        flushScheduled ??= setImmediate(flush);
-      });
-      const accepted = call.accepted ?? new Set<string>();
+      const leased = jobs.map((job): SegmentEntry => ({ id: job.id, rule: job.ruleName, target: leasableTarget(job), body: encodeJob(job) }));
+      const accepted = (await joinCommit({ rows: [], leased, at })) ?? new Set<string>();
       // Each id once: a call may hold the same id twice, and only the first was written.
       return jobs.filter((job) => accepted.delete(job.id)).map((job): QueuedJob => ({ job, attempts: 0, enqueuedAt: at, notBefore: at }));
     },
